@@ -1,0 +1,2 @@
+// tokenizer.js — the BERT WordPiece tokenizer of a model folder, run by the engine.
+export const ops = {};
