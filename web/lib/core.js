@@ -1,6 +1,6 @@
 // core.js — operations about the engine instance itself.
 
-export const ops = {
+export const coreOps = {
   /** Facts about the worker's engine: version, SIMD, heap size. */
   async info(ctx) {
     return { version: ctx.engine.version(), simd: ctx.engine.hasSimd(), heapBytes: ctx.engine.heapSize() };

@@ -1,2 +1,2 @@
-// tokenizer.js — the BERT WordPiece tokenizer of a model folder, run by the engine.
-export const ops = {};
+// tokenizer.js — stage module (see web/embedscape.js for the public API it contributes to).
+export const tokenizerOps = {};

@@ -1,0 +1,2 @@
+// keywords.js — stage module (see web/embedscape.js for the public API it contributes to).
+export const keywordsOps = {};
