@@ -104,7 +104,13 @@ fi
 JOBS=$(nproc 2>/dev/null || echo 2)
 TARGETS="wasm"
 if [ $WASM_ONLY = 0 ]; then TARGETS="wasm native fuzz"; fi
-make -s -j"$JOBS" -f wasm/Makefile $TARGETS
+mkdir -p build
+# One build at a time in this tree (two makes writing the same object files would corrupt them).
+if command -v flock >/dev/null 2>&1; then
+  flock build/.lock make -s -j"$JOBS" -f wasm/Makefile $TARGETS
+else
+  make -s -j"$JOBS" -f wasm/Makefile $TARGETS
+fi
 say "engine: web/engine/engine.mjs ($(du -k web/engine/engine.mjs | cut -f1) KiB), web/engine/engine.classic.js"
 
 # ---------------------------------------------------------------- handout (optional)
