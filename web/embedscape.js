@@ -26,6 +26,7 @@ export { createEngine, Engine, EmbedscapeError, AbortError, STATUS } from './lib
 export { WorkerPool, getDefaultPool, setDefaultPool, defaultThreads } from './lib/pool.js';
 export { parseTexts, parseNpy, formatNpy, decodeUtf8, splitLines, parseCsv } from './lib/io.js';
 export * from './lib/mapfile.js';
+export { openFolder, MODEL_FILES } from './lib/folder.js';
 export * from './lib/tokenizer.js';
 export * from './lib/model.js';
 export * from './lib/similarity.js';
