@@ -8,7 +8,8 @@ import path from 'node:path';
 import { ROOT } from './helpers.mjs';
 
 const dir = path.join(ROOT, 'build', 'native');
-const sources = readdirSync(path.join(ROOT, 'tests', 'c')).filter((f) => /^test_.*\.c$/.test(f));
+const cdir = path.join(ROOT, 'tests', 'c');
+const sources = existsSync(cdir) ? readdirSync(cdir).filter((f) => /^test_.*\.c$/.test(f)) : [];
 
 for (const src of sources) {
   const name = src.replace(/\.c$/, '');
