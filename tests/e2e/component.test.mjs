@@ -1,0 +1,179 @@
+// <embedscape-map> in headless Chromium, on the example documentation page (web/examples/docs.html)
+// with its saved map: the points are drawn in the cluster colours, the legend matches the map file,
+// hover shows the text, search/zoom/legend/table work, the second map loads only when scrolled into
+// view, the element follows prefers-color-scheme and its container's size, and no engine or model is
+// downloaded to show a saved map. Screenshots go to test-artifacts/component/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, artifactDir } from '../helpers.mjs';
+import { serveStatic, launchChromium, countColors } from './browser.helpers.mjs';
+import { clusterColor } from '../../web/lib/palette.js';
+
+const MAP = JSON.parse(readFileSync(path.join(ROOT, 'web', 'examples', 'five-topics.map.json'), 'utf8'));
+const shots = artifactDir('component');
+let server;
+
+before(async () => { server = await serveStatic(ROOT); });
+after(async () => { await server?.close(); });
+
+const waitLoaded = (page, sel) => page.waitForFunction((s) => document.querySelector(s)?.map != null, sel, { timeout: 20000 });
+
+test('<embedscape-map> renders the saved map of the example docs page', async (t) => {
+  const b = await launchChromium(t);
+  if (!b) return;
+  const { page } = b;
+  try {
+    server.requests.length = 0;
+    await page.goto(`${server.url}/web/examples/docs.html`);
+    await waitLoaded(page, '#topics');
+    await page.waitForTimeout(150); // one animation frame for the first draw
+
+    // --- points: every cluster's colour is on the canvas, and there are points in grey too
+    const labels = [...new Set(MAP.labels.filter((l) => l >= 0))].sort((a, b) => a - b);
+    const px = await countColors(page, '#topics', labels.map(clusterColor));
+    labels.forEach((l, i) => assert.ok(px.counts[i] > 40, `cluster ${l} (${clusterColor(l)}) has ${px.counts[i]} pixels`));
+    assert.ok(px.width >= 400 && px.height >= 200, `canvas ${px.width}x${px.height}`);
+
+    // --- legend: one entry per cluster (largest first) plus noise, with the keywords and sizes of the file
+    const legend = await page.evaluate(() => [...document.querySelector('#topics').shadowRoot.querySelectorAll('.legend button')]
+      .map((b) => ({ label: Number(b.dataset.label), name: b.querySelector('.name').textContent, size: Number(b.querySelector('.size').textContent), color: getComputedStyle(b.querySelector('.swatch')).backgroundColor })));
+    const expected = MAP.clusters.slice().sort((a, b) => b.size - a.size || a.label - b.label)
+      .map((c) => ({ label: c.label, name: c.keywords.slice(0, 3).map((k) => k.word).join(', '), size: MAP.labels.filter((l) => l === c.label).length }));
+    const noise = MAP.labels.filter((l) => l < 0).length;
+    if (noise) expected.push({ label: -1, name: 'unclustered (noise)', size: noise });
+    assert.deepEqual(legend.map(({ color, ...r }) => r), expected);
+    for (const e of legend) {
+      const [r, g, bl] = [1, 3, 5].map((i) => parseInt(clusterColor(e.label).slice(i, i + 2), 16));
+      assert.equal(e.color, `rgb(${r}, ${g}, ${bl})`);
+    }
+    await page.locator('#topics').screenshot({ path: path.join(shots, 'docs-light.png') });
+
+    // --- hover: move the mouse onto a clustered point; the tooltip shows that point's text
+    const target = MAP.labels.findIndex((l) => l >= 0);
+    const pos = await page.evaluate((i) => {
+      const el = document.querySelector('#topics');
+      const r = el.shadowRoot.querySelector('canvas').getBoundingClientRect();
+      const [x, y] = el.view.pointPosition(i);
+      return { x: r.left + x, y: r.top + y };
+    }, target);
+    await page.mouse.move(pos.x - 30, pos.y - 30);
+    await page.mouse.move(pos.x, pos.y, { steps: 4 });
+    const tip = await page.waitForFunction(() => {
+      const el = document.querySelector('#topics');
+      const t = el.shadowRoot.querySelector('.tip');
+      return !t.hidden && el.view.hovered >= 0 ? { text: t.textContent, hovered: el.view.hovered } : null;
+    }, null, { timeout: 5000 }).then((h) => h.jsonValue());
+    const hoveredPos = await page.evaluate((i) => document.querySelector('#topics').view.pointPosition(i), tip.hovered);
+    const targetPos = await page.evaluate((i) => document.querySelector('#topics').view.pointPosition(i), target);
+    assert.ok(Math.hypot(hoveredPos[0] - targetPos[0], hoveredPos[1] - targetPos[1]) <= 8, 'the hovered point is under the mouse');
+    assert.ok(tip.text.startsWith(MAP.texts[tip.hovered]), `tooltip "${tip.text}"`);
+    assert.match(tip.text, MAP.labels[tip.hovered] >= 0 ? /cluster \d+: / : /unclustered/);
+    await page.locator('#topics').screenshot({ path: path.join(shots, 'docs-hover.png') });
+    await page.mouse.move(5, 5);
+
+    // --- search: the count of matches is the number of texts containing the word
+    const word = MAP.clusters[0].keywords[0]?.word ?? 'the';
+    await page.evaluate((w) => {
+      const s = document.querySelector('#topics').shadowRoot.querySelector('input[type=search]');
+      s.value = w;
+      s.dispatchEvent(new Event('input'));
+    }, word);
+    const want = MAP.texts.filter((s) => s.toLowerCase().includes(word.toLowerCase())).length;
+    const count = await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('.count').textContent);
+    assert.equal(count, `${want} match${want === 1 ? '' : 'es'}`);
+    await page.locator('#topics').screenshot({ path: path.join(shots, 'docs-search.png') });
+
+    // --- zoom buttons and the legend's highlight
+    const s0 = await page.evaluate(() => document.querySelector('#topics').view.scale);
+    await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('[data-act=in]').click());
+    const s1 = await page.evaluate(() => document.querySelector('#topics').view.scale);
+    assert.ok(s1 > s0 * 1.3, `zoomed from ${s0} to ${s1}`);
+    await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('[data-act=fit]').click());
+    await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('.legend button').click());
+    const hl = await page.evaluate(() => {
+      const el = document.querySelector('#topics');
+      return { n: el.view.highlighted ? el.view.highlighted.reduce((a, b) => a + b, 0) : 0, pressed: el.shadowRoot.querySelector('.legend button').getAttribute('aria-pressed') };
+    });
+    assert.deepEqual(hl, { n: expected[0].size, pressed: 'true' });
+
+    // --- the text alternative: the canvas is described, the table lists every cluster
+    const aria = await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('canvas').getAttribute('aria-label'));
+    assert.match(aria, /^Map of 200 sentences on five topics\. Press the Table button/);
+    await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('[data-act=table]').click());
+    const rows = await page.evaluate(() => [...document.querySelector('#topics').shadowRoot.querySelectorAll('tbody tr')].map((r) => [r.cells[0].textContent, Number(r.cells[1].textContent)]));
+    assert.deepEqual(rows, expected.map((e) => [e.label < 0 ? 'Unclustered' : `Cluster ${e.label}`, e.size]));
+    await page.locator('#topics').screenshot({ path: path.join(shots, 'docs-table.png') });
+
+    // --- lazy: the second map is loaded only when scrolled into view; it is dark as its attribute says
+    assert.equal(await page.evaluate(() => document.querySelector('#lazy').map), null);
+    await page.evaluate(() => document.querySelector('#lazy').scrollIntoView());
+    await waitLoaded(page, '#lazy');
+    await page.waitForTimeout(150);
+    const dark = await countColors(page, '#lazy', [clusterColor(0)], { background: '#151922' });
+    assert.ok(dark.counts[0] > 40, 'points drawn on the dark background');
+    assert.equal(await page.evaluate(() => document.querySelector('#lazy').dataset.theme), 'dark');
+    const lazyBox = await page.locator('#lazy').boundingBox();
+    assert.equal(Math.round(lazyBox.height), 520);
+    await page.locator('#lazy').screenshot({ path: path.join(shots, 'docs-dark.png') });
+
+    // --- nothing but the page, the component's modules and the map JSON was downloaded
+    const fetched = server.requests.filter((p) => !p.startsWith('/web/component/') && !p.startsWith('/web/lib/mapview.js') && !p.startsWith('/web/lib/palette.js'));
+    assert.deepEqual([...new Set(fetched)].sort(), ['/favicon.ico', '/web/examples/docs.html', '/web/examples/five-topics.map.json'].filter((p) => fetched.includes(p)).sort());
+    assert.ok(!server.requests.some((p) => /engine|embedscape\.js|model/.test(p)), server.requests.join(' '));
+    assert.deepEqual(b.errors.filter((e) => !/favicon/.test(e)), []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('<embedscape-map> follows prefers-color-scheme and the size of its container', async (t) => {
+  const b = await launchChromium(t, { colorScheme: 'dark', viewport: { width: 420, height: 900 } });
+  if (!b) return;
+  const { page } = b;
+  try {
+    await page.goto(`${server.url}/web/examples/docs.html`);
+    await waitLoaded(page, '#topics');
+    assert.equal(await page.evaluate(() => document.querySelector('#topics').dataset.theme), 'dark');
+    // narrow: the legend goes under the map
+    assert.equal(await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('.root').classList.contains('narrow')), true);
+    const w0 = await page.evaluate(() => document.querySelector('#topics').view.cssW);
+    await page.locator('#topics').screenshot({ path: path.join(shots, 'docs-dark-narrow.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForFunction(() => document.querySelector('#topics').dataset.theme === 'light');
+    await page.setViewportSize({ width: 1000, height: 900 });
+    await page.waitForFunction((w) => document.querySelector('#topics').view.cssW > w + 200, w0);
+    assert.equal(await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('.root').classList.contains('narrow')), false);
+  } finally {
+    await b.close();
+  }
+});
+
+test('<embedscape-map> explains a missing or broken map file', async (t) => {
+  const b = await launchChromium(t);
+  if (!b) return;
+  const { page } = b;
+  try {
+    await page.goto(`${server.url}/web/examples/docs.html`);
+    const msgs = await page.evaluate(async () => {
+      const out = [];
+      for (const src of ['no-such-map.json', 'docs.html']) {
+        const el = document.createElement('embedscape-map');
+        el.setAttribute('loading', 'eager');
+        const done = new Promise((r) => el.addEventListener('embedscape-error', (e) => r(e.detail.message)));
+        el.setAttribute('src', src);
+        document.body.prepend(el);
+        out.push(await done);
+        out.push(el.shadowRoot.querySelector('.status').textContent);
+        el.remove();
+      }
+      return out;
+    });
+    assert.match(msgs[0], /could not download .*no-such-map\.json: HTTP 404/);
+    assert.match(msgs[1], /^Map not available: could not download/);
+    assert.match(msgs[2], /docs\.html is not valid JSON/);
+  } finally {
+    await b.close();
+  }
+});
