@@ -1,0 +1,240 @@
+// The page (web/index.html) in headless Chromium: a saved map opens without any model; a sample set
+// runs end to end with a random-weight model (../shared/fixtures/bert-tiny, passed with ?model=);
+// hover, search, sliders, exports, safety (an HTML line stays text, the page's CSP holds, no requests
+// beyond the page's files and the model's), no console errors, no main-thread task over 100 ms.
+// Screenshots go to test-artifacts/page/.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { ROOT, artifactDir, needShared } from '../helpers.mjs';
+import { serve, launchBrowser, CHROMIUM } from './page-server.mjs';
+import { parseCsv } from '../../web/lib/io.js';
+import { createMapFile, parseMapFile } from '../../web/lib/mapfile.js';
+import { clusterColor, hexToRgb } from '../../web/lib/palette.js';
+
+const XSS = '<img src=x onerror=alert(1)>';
+const ART = artifactDir('page');
+
+function needChromium(t) {
+  if (existsSync(CHROMIUM)) return true;
+  const why = `${CHROMIUM} is missing (apt-get install chromium)`;
+  if (process.env.CI) throw new Error(why);
+  t.skip(why);
+  console.log(`# SKIPPED: ${why}`);
+  return false;
+}
+
+/** A saved map with four well separated groups, some noise and the XSS line. */
+function syntheticMap() {
+  let s = 7;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  const centres = [[0, 0], [10, 1], [4, 9], [-6, 6]];
+  const topics = ['tea', 'rain', 'chess', 'bikes'];
+  const texts = [], xy = [], labels = [], probabilities = [];
+  for (let k = 0; k < 4; k++) {
+    for (let j = 0; j < 30; j++) {
+      texts.push(`${topics[k]} note ${j}: a short line about ${topics[k]}`);
+      xy.push(centres[k][0] + gauss() * 0.8, centres[k][1] + gauss() * 0.8);
+      labels.push(k);
+      probabilities.push(0.6 + 0.4 * rnd());
+    }
+  }
+  for (let j = 0; j < 6; j++) { texts.push(`stray thought ${j}`); xy.push(-8 + 2.5 * j, -6); labels.push(-1); probabilities.push(0); }
+  texts.push(XSS); xy.push(14, 12); labels.push(-1); probabilities.push(0);
+  return createMapFile({
+    texts, xy: { data: Float32Array.from(xy), n: texts.length, dim: 2 }, labels, probabilities, model: null,
+    clusters: topics.map((w, k) => ({ label: k, size: 30, keywords: [{ word: w, score: 1 }, { word: 'note', score: 0.2 }] })),
+    params: { umap: { n_neighbors: 15, min_dist: 0.1 }, hdbscan: { min_cluster_size: 5, min_samples: 5 } },
+  });
+}
+
+/** Opens the page with watchers for console errors, page errors, dialogs, requests and long tasks. */
+async function openPage(context, url) {
+  const page = await context.newPage();
+  const problems = [];
+  const requests = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
+  page.on('request', (r) => requests.push(r.url()));
+  await page.addInitScript(() => {
+    globalThis.__longTasks = [];
+    try {
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) globalThis.__longTasks.push(e.duration); })
+        .observe({ type: 'longtask', buffered: true });
+    } catch { /* no longtask support */ }
+  });
+  await page.goto(url);
+  return { page, problems, requests };
+}
+
+/** Counts canvas pixels drawn in each cluster's colour (points are drawn with alpha over white). */
+async function colourCounts(page, labels) {
+  const targets = labels.map((l) => {
+    const [r, g, b] = hexToRgb(clusterColor(l));
+    return { l, tones: [0.9, 0.6].map((a) => [r * a + 255 * (1 - a), g * a + 255 * (1 - a), b * a + 255 * (1 - a)]) };
+  });
+  return page.evaluate((targets) => {
+    const c = document.getElementById('map');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const counts = {};
+    for (const t of targets) counts[t.l] = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      for (const t of targets) {
+        if (t.tones.some(([r, g, b]) => Math.abs(d[i] - r) < 8 && Math.abs(d[i + 1] - g) < 8 && Math.abs(d[i + 2] - b) < 8)) { counts[t.l]++; break; }
+      }
+    }
+    return counts;
+  }, targets);
+}
+
+/** The legend as shown: [{label, size}]. */
+async function legend(page) {
+  return page.$$eval('#legend button', (bs) => bs.map((b) => ({
+    label: Number(b.dataset.label), size: Number(b.querySelector('.lg-size').textContent.replace(/,/g, '')),
+  })));
+}
+
+/** Hovers point i (one with no other point within 12 px) and returns the tooltip's text. */
+async function hoverLonelyPoint(page, preferIndex = -1) {
+  await page.locator('#map').scrollIntoViewIfNeeded();
+  const target = await page.evaluate((prefer) => {
+    const v = globalThis.embedscape.view;
+    const pos = (i) => v.pointPosition(i);
+    const lonely = (i) => {
+      const [x, y] = pos(i);
+      if (x < 10 || y < 10 || x > v.cssW - 10 || y > v.cssH - 10) return false;
+      for (let j = 0; j < v.n; j++) if (j !== i && Math.hypot(pos(j)[0] - x, pos(j)[1] - y) < 12) return false;
+      return true;
+    };
+    let i = prefer >= 0 && lonely(prefer) ? prefer : -1;
+    for (let k = 0; i < 0 && k < v.n; k++) if (lonely(k)) i = k;
+    if (i < 0) return null;
+    const r = v.canvas.getBoundingClientRect();
+    return { i, x: r.left + pos(i)[0], y: r.top + pos(i)[1], text: v.texts[i] };
+  }, preferIndex);
+  assert.ok(target, 'some point on the map stands alone');
+  await page.mouse.move(target.x - 30, target.y - 30);
+  await page.mouse.move(target.x, target.y, { steps: 4 });
+  await page.waitForSelector('#tooltip:not([hidden])', { timeout: 5000 });
+  const shown = await page.$eval('#tooltip .tip-text', (e) => e.textContent);
+  return { ...target, shown };
+}
+
+async function saveDownload(page, button, name) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+  const file = path.join(ART, name);
+  await dl.saveAs(file);
+  return file;
+}
+
+/** Checks the exports against what the page shows; returns the parsed CSV rows. */
+async function checkExports(page, { texts, legendRows }) {
+  const csvRows = parseCsv(readFileSync(await saveDownload(page, '#export-csv', 'export.csv'), 'utf8'));
+  assert.deepEqual(csvRows[0], ['text', 'x', 'y', 'cluster', 'probability']);
+  const rows = csvRows.slice(1);
+  assert.equal(rows.length, texts.length);
+  rows.forEach((r, i) => assert.equal(r[0], texts[i], `CSV row ${i} keeps the text exactly`));
+  const csvSizes = new Map();
+  for (const r of rows) csvSizes.set(Number(r[3]), (csvSizes.get(Number(r[3])) ?? 0) + 1);
+  assert.deepEqual(new Map(legendRows.map((e) => [e.label, e.size])), csvSizes, 'CSV clusters = legend');
+
+  const map = parseMapFile(readFileSync(await saveDownload(page, '#export-json', 'export.map.json'), 'utf8'));
+  assert.deepEqual(map.texts, texts);
+  assert.deepEqual(Array.from(map.labelsArray), rows.map((r) => Number(r[3])), 'map JSON labels = CSV');
+  map.x.forEach((x, i) => assert.ok(Math.abs(x - Number(rows[i][1])) < 1e-4));
+  assert.deepEqual(map.clusters.map((c) => c.size).sort(), legendRows.filter((e) => e.label >= 0).map((e) => e.size).sort());
+
+  const md = readFileSync(await saveDownload(page, '#export-md', 'export.md'), 'utf8');
+  const sections = md.split(/^## /m).slice(1);
+  assert.equal(sections.length, legendRows.length, 'one Markdown heading per legend entry');
+  let items = 0;
+  for (const s of sections) {
+    const m = /^(Cluster (\d+)|Noise) \((\d+) texts?\)/.exec(s);
+    assert.ok(m, `Markdown heading: ${s.split('\n')[0]}`);
+    const label = m[2] === undefined ? -1 : Number(m[2]);
+    const list = s.split('\n').filter((l) => l.startsWith('- '));
+    assert.equal(list.length, Number(m[3]));
+    assert.equal(list.length, legendRows.find((e) => e.label === label)?.size);
+    items += list.length;
+  }
+  assert.equal(items, texts.length);
+  assert.ok(md.includes(`- ${XSS}`) || !texts.includes(XSS), 'the HTML line is in the Markdown as written');
+
+  const png = await saveDownload(page, '#export-png', 'export.png');
+  assert.deepEqual([...readFileSync(png).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
+  return rows;
+}
+
+function checkRequests(requests, origin, allowedPrefixes) {
+  const bad = requests.filter((u) => {
+    if (u.startsWith('data:') || u.startsWith('blob:')) return false;
+    if (!u.startsWith(origin + '/')) return true;
+    const p = new URL(u).pathname;
+    return !allowedPrefixes.some((a) => p.startsWith(a));
+  });
+  assert.deepEqual(bad, [], 'no requests beyond the page and the model');
+}
+
+async function checkXssInert(page) {
+  const injected = await page.evaluate(() => document.querySelectorAll('img[src="x"], img[onerror]').length);
+  assert.equal(injected, 0, 'no element was created from the text');
+}
+
+test('page: a saved map opens without a model; hover, search, legend, exports, safety', { timeout: 120_000 }, async (t) => {
+  if (!needChromium(t)) return;
+  const srv = await serve(ROOT);
+  const browser = await launchBrowser();
+  try {
+    const mapFile = path.join(ART, 'synthetic.map.json');
+    const m = syntheticMap();
+    writeFileSync(mapFile, JSON.stringify(m));
+    const { page, problems, requests } = await openPage(browser.context, `${srv.url}/web/`);
+    await page.setInputFiles('#map-input', mapFile);
+    await page.waitForFunction(() => document.body.dataset.phase === 'ready');
+    await page.waitForTimeout(200);
+
+    const shownLegend = await legend(page);
+    const sizes = new Map();
+    for (const l of m.labels) sizes.set(l, (sizes.get(l) ?? 0) + 1);
+    assert.deepEqual(new Map(shownLegend.map((e) => [e.label, e.size])), sizes, 'legend = the map file');
+    const counts = await colourCounts(page, [0, 1, 2, 3, -1]);
+    for (const l of [0, 1, 2, 3, -1]) assert.ok(counts[l] > 30, `points of cluster ${l} are drawn in its colour (${JSON.stringify(counts)})`);
+
+    // hover shows the text, literally, for the HTML line too
+    const xssIndex = m.texts.indexOf(XSS);
+    const hov = await hoverLonelyPoint(page, xssIndex);
+    assert.equal(hov.i, xssIndex);
+    assert.equal(hov.shown, XSS);
+    await checkXssInert(page);
+    await page.screenshot({ path: path.join(ART, 'mapfile-hover.png') });
+
+    // click: nearest neighbours listed
+    await page.mouse.click(hov.x, hov.y);
+    await page.waitForSelector('#neighbours-box:not([hidden])');
+    assert.equal(await page.$eval('#nb-of', (e) => e.textContent), XSS);
+
+    // search highlights the matches
+    await page.fill('#search', 'chess');
+    assert.match(await page.$eval('#search-count', (e) => e.textContent), /^30 matches$/);
+    await page.locator('#step-map').screenshot({ path: path.join(ART, 'mapfile-search.png') });
+    await page.fill('#search', '');
+
+    // the cluster table (the canvas' text alternative) lists every cluster with keywords and examples
+    const tableRows = await page.$$eval('#cluster-body tr', (trs) => trs.map((tr) => Number(tr.dataset.label)));
+    assert.deepEqual(tableRows.sort(), [...sizes.keys()].sort());
+
+    await checkExports(page, { texts: m.texts, legendRows: shownLegend });
+    await page.screenshot({ path: path.join(ART, 'mapfile-full.png'), fullPage: true });
+    await checkXssInert(page);
+    checkRequests(requests, srv.url, ['/web/']);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await srv.close();
+  }
+});

@@ -1,0 +1,239 @@
+// modelsource.js — where the page gets its model from, in this order:
+//   1. ?model=URL in the page address (a folder URL; used by tests and by workshops hosting their own copy);
+//   2. a folder next to the page: ./models/<name>/ or ../models/<name>/;
+//   3. the Hugging Face Hub, downloaded once with progress and kept in the browser's Cache API;
+//   4. files the user picks (a folder, or several files).
+// Every source is a "folder" object ({name, read(file, {onProgress, signal}), readJson, has, size,
+// list}) as web/lib/folder.js defines, so the model loader reads files on demand whatever the source.
+
+export const MODEL_NAME = 'all-MiniLM-L6-v2';
+export const HUB_REPO = 'sentence-transformers/all-MiniLM-L6-v2';
+export const HUB_BASE = `https://huggingface.co/${HUB_REPO}/resolve/main/`;
+// Size of the Hub's files when their size cannot be asked for (model.safetensors + the small files).
+export const HUB_APPROX_BYTES = 90_868_376 + 1_100_000;
+const CACHE_NAME = 'embedscape-models-v1';
+
+const decoder = new TextDecoder();
+
+async function readBody(res, onProgress, signal) {
+  const total = Number(res.headers.get('content-length')) || 0;
+  if (!res.body || !res.body.getReader) {
+    const b = new Uint8Array(await res.arrayBuffer());
+    onProgress?.({ loaded: b.length, total: b.length });
+    return b;
+  }
+  const reader = res.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  for (;;) {
+    if (signal?.aborted) { reader.cancel(); throw new DOMException('cancelled', 'AbortError'); }
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    onProgress?.({ loaded, total });
+  }
+  const out = new Uint8Array(loaded);
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.length; }
+  return out;
+}
+
+function addReadJson(folder) {
+  folder.readJson = async (f) => {
+    const b = await folder.read(f);
+    if (!b) return null;
+    try {
+      return JSON.parse(decoder.decode(b));
+    } catch (e) {
+      throw new Error(`${f} in ${folder.name} is not valid JSON: ${e.message}`);
+    }
+  };
+  return folder;
+}
+
+/** The ?model= parameter of the page address, resolved against it, or null. */
+export function modelFromQuery(loc = globalThis.location) {
+  const v = new URLSearchParams(loc.search).get('model');
+  if (!v) return null;
+  const u = new URL(v, loc.href);
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  return u.href;
+}
+
+/** Folder URLs next to the page where a model may have been put. */
+export function localCandidates(loc = globalThis.location, name = MODEL_NAME) {
+  return [new URL(`./models/${name}/`, loc.href).href, new URL(`../models/${name}/`, loc.href).href];
+}
+
+/** The first candidate folder URL that has a config.json and a model.safetensors, or null. */
+export async function findLocalModel(candidates) {
+  for (const base of candidates) {
+    try {
+      const [c, w] = await Promise.all([
+        fetch(new URL('config.json', base), { method: 'HEAD', cache: 'no-store' }),
+        fetch(new URL('model.safetensors', base), { method: 'HEAD', cache: 'no-store' }),
+      ]);
+      if (c.ok && w.ok) return base;
+    } catch { /* not served here */ }
+  }
+  return null;
+}
+
+/** A folder read over HTTP(S) from a base URL (no caching). */
+export function urlFolder(base) {
+  const name = decodeURIComponent(new URL(base).pathname.split('/').filter(Boolean).pop() ?? 'model');
+  return addReadJson({
+    name,
+    list: () => null,
+    has: async (f) => (await fetch(new URL(f, base), { method: 'HEAD' })).ok,
+    size: async (f) => {
+      const r = await fetch(new URL(f, base), { method: 'HEAD' });
+      const n = Number(r.headers.get('content-length'));
+      return r.ok && n > 0 ? n : null;
+    },
+    read: async (f, opts = {}) => {
+      const url = new URL(f, base);
+      const r = await fetch(url, { signal: opts.signal });
+      if (r.status === 404 || r.status === 410) return null;
+      if (!r.ok) throw new Error(`could not download ${url.href}: HTTP ${r.status}`);
+      return readBody(r, opts.onProgress, opts.signal);
+    },
+  });
+}
+
+async function openCache() {
+  try {
+    return typeof caches !== 'undefined' ? await caches.open(CACHE_NAME) : null;
+  } catch {
+    return null; // the Cache API is missing outside secure contexts
+  }
+}
+
+/** True when the Hub model is already in the browser's cache. */
+export async function hubModelCached(base = HUB_BASE) {
+  const cache = await openCache();
+  if (!cache) return false;
+  const [a, b] = await Promise.all([cache.match(base + 'config.json'), cache.match(base + 'model.safetensors')]);
+  return !!(a && b);
+}
+
+/** Bytes the Hub download will take (asked from the Hub; an approximation if it does not answer). */
+export async function hubDownloadSize(base = HUB_BASE) {
+  try {
+    const r = await fetch(base + 'model.safetensors', { method: 'HEAD' });
+    const n = Number(r.headers.get('content-length'));
+    if (r.ok && n > 1e6) return n + 1_100_000;
+  } catch { /* offline: the caller says so when the download itself fails */ }
+  return HUB_APPROX_BYTES;
+}
+
+/** The Hub's folder, through the Cache API: each file is downloaded once, then read from the cache. */
+export function hubFolder(base = HUB_BASE) {
+  return addReadJson({
+    name: MODEL_NAME,
+    list: () => null,
+    has: async () => true,
+    size: async () => null,
+    read: async (f, opts = {}) => {
+      const url = base + f;
+      const cache = await openCache();
+      if (cache) {
+        const hit = await cache.match(url);
+        if (hit) return readBody(hit, opts.onProgress, opts.signal);
+      }
+      let r;
+      try {
+        r = await fetch(url, { signal: opts.signal });
+      } catch (e) {
+        if (e.name === 'AbortError') throw e;
+        throw new Error(`could not download ${url} (${e.message}) — are you offline?`);
+      }
+      if (r.status === 404) return null;
+      if (!r.ok) throw new Error(`could not download ${url}: HTTP ${r.status}`);
+      const bytes = await readBody(r, opts.onProgress, opts.signal);
+      if (cache) {
+        try {
+          await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) } }));
+        } catch { /* cache full or unavailable: the model still works this time */ }
+      }
+      return bytes;
+    },
+  });
+}
+
+/**
+ * A folder made of files the user picked: a whole folder (<input webkitdirectory>, names carry the
+ * folder's path) or several loose files. Two loose "config.json" are told apart by their content
+ * (the pooling one has "pooling_mode_*" keys).
+ * @param {FileList|File[]} fileList
+ */
+export async function pickedFolder(fileList) {
+  const files = {};
+  const loose = [];
+  let top = null;
+  for (const f of fileList) {
+    const rel = f.webkitRelativePath || '';
+    if (rel) {
+      const parts = rel.split('/');
+      top = parts[0];
+      files[parts.slice(1).join('/')] = f;
+    } else {
+      loose.push(f);
+    }
+  }
+  for (const f of loose) {
+    if (f.name === 'config.json' && files['config.json']) {
+      // decide which of the two is the pooling config
+      const [a, b] = [files['config.json'], f];
+      const aText = await a.text();
+      if (/pooling_mode_/.test(aText)) { files['1_Pooling/config.json'] = a; files['config.json'] = b; }
+      else files['1_Pooling/config.json'] = b;
+    } else if (f.name === 'config.json' && /pooling_mode_/.test(await f.text())) {
+      files['1_Pooling/config.json'] = f;
+    } else {
+      files[f.name] = f;
+    }
+  }
+  const names = Object.keys(files);
+  if (!names.includes('config.json') || !names.some((n) => n.endsWith('.safetensors'))) {
+    throw new Error(`the chosen files are not a model folder: need config.json, model.safetensors and tokenizer.json (got ${names.join(', ') || 'nothing'})`);
+  }
+  return addReadJson({
+    name: top ?? MODEL_NAME,
+    list: () => names,
+    has: async (f) => f in files,
+    size: async (f) => files[f]?.size ?? null,
+    read: async (f, opts = {}) => {
+      const file = files[f];
+      if (!file) return null;
+      const b = new Uint8Array(await file.arrayBuffer());
+      opts.onProgress?.({ loaded: b.length, total: b.length });
+      return b;
+    },
+  });
+}
+
+/**
+ * Wraps a folder so that every byte read is reported: onProgress({file, loaded, total}) with loaded
+ * and total summed over the files read so far (total at least `expectedTotal`).
+ */
+export function withProgress(folder, onProgress, expectedTotal = 0) {
+  const seen = new Map();
+  const report = (file) => {
+    let loaded = 0, total = 0;
+    for (const v of seen.values()) { loaded += v.loaded; total += Math.max(v.total, v.loaded); }
+    onProgress({ file, loaded, total: Math.max(total, expectedTotal) });
+  };
+  return addReadJson({
+    ...folder,
+    read: (f, opts = {}) => folder.read(f, {
+      ...opts,
+      onProgress: (p) => {
+        seen.set(f, { loaded: p.loaded, total: p.total || 0 });
+        report(f);
+        opts.onProgress?.(p);
+      },
+    }),
+  });
+}
