@@ -1,0 +1,102 @@
+// adapter.js — runs first in the offline handout (a classic script: the handout opens from file://,
+// where Chromium allows neither ES modules nor fetch()). It lets the unchanged page code work there:
+//   * fetch() of a file the handout embeds (the model, the sample sets) is answered from memory;
+//     files the handout does not have are refused as they would be on file://;
+//   * `new Worker(<the page's worker.js>)` starts a classic worker from a Blob made of the engine and
+//     the bundled worker code instead (a file:// page cannot start a worker from a file);
+//   * the page is pointed at the embedded model (its ?model= parameter), unless one is given.
+// The build (build-handout.mjs) fills window.EMBEDSCAPE_HANDOUT before this script runs:
+//   {files: {path: base64}, types: {path: mime}, model: 'models/<name>/' | null,
+//    engineSource: string, workerSource: string}
+(function () {
+  'use strict';
+  var H = window.EMBEDSCAPE_HANDOUT;
+  if (!H) throw new Error('embedscape handout: the data scripts did not load');
+  var root = new URL('.', document.baseURI).href;
+
+  function relPath(url) {
+    var u;
+    try { u = new URL(url, document.baseURI); } catch (e) { return null; }
+    var href = u.origin === 'null' || u.protocol === 'file:' ? u.protocol + '//' + u.host + u.pathname : u.href.split(/[?#]/)[0];
+    if (href.indexOf(root) !== 0) return null;
+    return decodeURIComponent(href.slice(root.length));
+  }
+
+  var cache = Object.create(null);
+  function bytesOf(p) {
+    if (cache[p]) return cache[p];
+    var b64 = H.files[p];
+    var out;
+    if (typeof Uint8Array.fromBase64 === 'function') {
+      out = Uint8Array.fromBase64(b64);
+    } else {
+      var bin = atob(b64);
+      out = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    }
+    // the big weights are decoded once and then dropped from the string table
+    if (out.length > (4 << 20)) { H.files[p] = null; cache[p] = out; }
+    return out;
+  }
+
+  /** True when p lies in the embedded model folder (so a missing optional file there is a 404). */
+  function inEmbeddedFolder(p) {
+    return !!H.model && p.indexOf(H.model) === 0;
+  }
+
+  var realFetch = window.fetch ? window.fetch.bind(window) : null;
+  window.fetch = function (input, init) {
+    var url = typeof input === 'string' ? input : input instanceof URL ? input.href : input && input.url;
+    var method = (init && init.method) || (input && typeof input === 'object' && input.method) || 'GET';
+    var p = url ? relPath(url) : null;
+    if (p !== null && Object.prototype.hasOwnProperty.call(H.files, p) && (H.files[p] !== null || cache[p])) {
+      var body = bytesOf(p);
+      var headers = { 'content-type': (H.types && H.types[p]) || 'application/octet-stream', 'content-length': String(body.length) };
+      return Promise.resolve(new Response(method.toUpperCase() === 'HEAD' ? null : body, { status: 200, headers: headers }));
+    }
+    if (p !== null && inEmbeddedFolder(p)) return Promise.resolve(new Response(null, { status: 404, statusText: 'Not Found' }));
+    if (!realFetch) return Promise.reject(new TypeError('fetch is not available'));
+    return realFetch(input, init);
+  };
+
+  var workerUrl = null;
+  function workerBlobUrl() {
+    if (!workerUrl) {
+      var prelude = 'var __bundleBase = ' + JSON.stringify(document.baseURI) + ';\n';
+      workerUrl = URL.createObjectURL(new Blob([prelude, H.engineSource, '\n;\n', H.workerSource], { type: 'text/javascript' }));
+    }
+    return workerUrl;
+  }
+  var pageWorker = new URL('worker.js', root).href;
+  var RealWorker = window.Worker;
+  if (RealWorker) {
+    var HandoutWorker = function (url, opts) {
+      var u = String(url);
+      if (u === pageWorker) return new RealWorker(workerBlobUrl(), { name: (opts && opts.name) || 'embedscape' });
+      return new RealWorker(url, opts);
+    };
+    HandoutWorker.prototype = RealWorker.prototype;
+    window.Worker = HandoutWorker;
+  }
+
+  /** The engine in the page itself (rarely needed: heavy work runs in the workers). */
+  H.loadEngine = function () {
+    if (typeof window.createEngineModule === 'function') return Promise.resolve(window.createEngineModule);
+    if (!H.enginePromise) {
+      H.enginePromise = new Promise(function (resolve, reject) {
+        var s = document.createElement('script');
+        s.src = URL.createObjectURL(new Blob([H.engineSource], { type: 'text/javascript' }));
+        s.onload = function () { resolve(window.createEngineModule); };
+        s.onerror = function () { reject(new Error('the engine could not be started in the page')); };
+        document.head.appendChild(s);
+      });
+    }
+    return H.enginePromise;
+  };
+
+  // Point the page at the embedded model unless the address names one.
+  if (H.model && !/[?&]model=/.test(location.search)) {
+    var q = (location.search ? location.search + '&' : '?') + 'model=' + encodeURIComponent(H.model);
+    try { history.replaceState(history.state, '', q + location.hash); } catch (e) { H.replaceStateFailed = String(e); }
+  }
+})();
