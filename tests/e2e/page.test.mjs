@@ -238,3 +238,117 @@ test('page: a saved map opens without a model; hover, search, legend, exports, s
     await srv.close();
   }
 });
+
+test('page: a sample set end to end with a random-weight model (embed, vector, similarity, UMAP, HDBSCAN, keywords, exports)', { timeout: 240_000 }, async (t) => {
+  if (!needChromium(t)) return;
+  const modelDir = needShared(t, 'fixtures', 'bert-tiny');
+  if (!modelDir) return;
+  const srv = await serve(ROOT, { '/__model/bert-tiny/': modelDir });
+  const browser = await launchBrowser();
+  try {
+    const { page, problems, requests } = await openPage(browser.context, `${srv.url}/web/?model=/__model/bert-tiny/`);
+    await page.waitForFunction(() => globalThis.embedscape?.api);
+    const missing = await page.evaluate(() => {
+      const { api } = globalThis.embedscape;
+      return ['loadModel', 'similarityTo', 'topK', 'umap', 'createClusterer', 'clusterKeywords'].filter((k) => typeof api[k] !== 'function');
+    });
+    if (missing.length) {
+      const why = `this build lacks ${missing.join(', ')}: the end-to-end page test needs every stage`;
+      t.skip(why);
+      console.log(`# SKIPPED: ${why}`);
+      return;
+    }
+    await page.evaluate(() => {
+      globalThis.__phases = [];
+      new MutationObserver(() => globalThis.__phases.push(document.body.dataset.phase))
+        .observe(document.body, { attributes: true, attributeFilter: ['data-phase'] });
+    });
+
+    // a sample set plus the HTML line, pasted as the last line
+    await page.selectOption('#sample-select', 'five-topics.txt');
+    await page.waitForFunction(() => document.getElementById('text-count').textContent === '200 texts');
+    await page.evaluate((xss) => {
+      const ta = document.getElementById('texts');
+      ta.value += '\n' + xss;
+      ta.dispatchEvent(new Event('input'));
+    }, XSS);
+    assert.equal(await page.textContent('#text-count'), '201 texts');
+    const texts = await page.evaluate(() => document.getElementById('texts').value.split('\n'));
+
+    const t0 = Date.now();
+    await page.click('#embed-btn');
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 180_000 });
+    const wall = Date.now() - t0;
+    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'ready', await page.textContent('#error-text'));
+    const timings = await page.evaluate(() => globalThis.embedscape.state.timings);
+    console.log(`# paste -> map, five-topics (201 texts, random-weight bert-tiny): ${wall} ms wall; page timings ${JSON.stringify(timings)}`);
+    await page.screenshot({ path: path.join(ART, 'e2e-full.png'), fullPage: true });
+
+    // progress finished, one vector shown, similarity table sorted with the query first
+    assert.equal(await page.textContent('#embed-done'), '201 / 201');
+    const dim = await page.evaluate(() => globalThis.embedscape.state.vectors.dim);
+    assert.equal(dim, 32);
+    assert.match(await page.textContent('#vector-caption'), /^32 numbers · length 1\.000/);
+    const sims = await page.$$eval('#sim-body tr', (trs) => trs.filter((tr) => tr.children.length === 3)
+      .map((tr) => ({ score: Number(tr.children[1].firstChild.textContent), text: tr.children[2].textContent })));
+    assert.equal(sims[0].text, texts[0]);
+    assert.ok(Math.abs(sims[0].score - 1) < 1e-3);
+    for (let i = 1; i < sims.length; i++) assert.ok(sims[i].score <= sims[i - 1].score);
+
+    // the map: at least two clusters, drawn in their colours, legend = clusters
+    const shownLegend = await legend(page);
+    const clusterLabels = shownLegend.map((e) => e.label).filter((l) => l >= 0);
+    assert.ok(clusterLabels.length >= 2, `at least two clusters (legend: ${JSON.stringify(shownLegend)})`);
+    const labels = await page.evaluate(() => Array.from(globalThis.embedscape.state.labels));
+    const sizes = new Map();
+    for (const l of labels) sizes.set(l, (sizes.get(l) ?? 0) + 1);
+    assert.deepEqual(new Map(shownLegend.map((e) => [e.label, e.size])), sizes);
+    const counts = await colourCounts(page, clusterLabels);
+    assert.ok(clusterLabels.filter((l) => counts[l] > 20).length >= 2, `points of >= 2 cluster colours on the canvas (${JSON.stringify(counts)})`);
+    const kwCells = await page.$$eval('#cluster-body tr', (trs) => trs.map((tr) => tr.querySelectorAll('.kw').length));
+    assert.ok(kwCells.some((k) => k > 0), 'clusters have keywords');
+
+    // hover: the tooltip shows the text of the point under the mouse
+    const hov = await hoverLonelyPoint(page, texts.length - 1);
+    assert.equal(hov.shown, texts[hov.i]);
+    await checkXssInert(page);
+    await page.locator('#step-map').screenshot({ path: path.join(ART, 'e2e-map-hover.png') });
+
+    // a cluster slider re-clusters at once, without embedding or UMAP again
+    await page.evaluate(() => { globalThis.__vectors = globalThis.embedscape.state.vectors; globalThis.__xy = globalThis.embedscape.state.xy; globalThis.__phases = []; });
+    await page.locator('#min-cluster-size').fill('12');
+    await page.waitForFunction(() => globalThis.embedscape.state.params.hdbscan.min_cluster_size === 12 && document.body.dataset.phase === 'ready');
+    const after = await page.evaluate(() => ({
+      sameVectors: globalThis.embedscape.state.vectors === globalThis.__vectors,
+      sameXy: globalThis.embedscape.state.xy === globalThis.__xy,
+      phases: globalThis.__phases,
+    }));
+    assert.ok(after.sameVectors && after.sameXy, 'vectors and layout are kept');
+    assert.ok(!after.phases.includes('embedding') && !after.phases.includes('layout'), `phases: ${after.phases}`);
+    const legend2 = await legend(page);
+    const labels2 = await page.evaluate(() => Array.from(globalThis.embedscape.state.labels));
+    const sizes2 = new Map();
+    for (const l of labels2) sizes2.set(l, (sizes2.get(l) ?? 0) + 1);
+    assert.deepEqual(new Map(legend2.map((e) => [e.label, e.size])), sizes2, 'legend follows the slider');
+    for (const [l, n] of sizes2) if (l >= 0) assert.ok(n >= 12, `cluster ${l} has ${n} >= min_cluster_size texts`);
+
+    // a layout slider reruns UMAP and clustering, not the embedding
+    await page.evaluate(() => { globalThis.__phases = []; });
+    await page.locator('#min-dist').fill('0.3');
+    await page.waitForFunction(() => globalThis.embedscape.state.params.umap.min_dist === 0.3 && document.body.dataset.phase === 'ready', null, { timeout: 60_000 });
+    const after2 = await page.evaluate(() => ({ sameVectors: globalThis.embedscape.state.vectors === globalThis.__vectors, phases: globalThis.__phases }));
+    assert.ok(after2.sameVectors, 'vectors are kept');
+    assert.ok(after2.phases.includes('layout') && !after2.phases.includes('embedding'), `phases: ${after2.phases}`);
+    await page.locator('#step-map').screenshot({ path: path.join(ART, 'e2e-map-min-dist-0.3.png') });
+
+    await checkExports(page, { texts, legendRows: await legend(page) });
+    const longTasks = await page.evaluate(() => globalThis.__longTasks);
+    console.log(`# main-thread long tasks (ms): ${JSON.stringify(longTasks.map((d) => Math.round(d)))}`);
+    assert.ok(longTasks.every((d) => d <= 100), `no main-thread task over 100 ms: ${longTasks}`);
+    checkRequests(requests, srv.url, ['/web/', '/__model/bert-tiny/']);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await srv.close();
+  }
+});

@@ -184,18 +184,23 @@ function modelProgress(label) {
   };
 }
 
-/** Waits for the user to choose: download from the Hub, or pick files. Resolves to a folder. */
-function askForModel(sizeBytes, reason) {
+/** Waits for the user to choose: download from the Hub, or pick files. Resolves to {folder, label}. */
+function askForModel({ bytes, reachable }, reason = '') {
   const panel = $('model-panel');
   panel.hidden = false;
   $('model-actions').hidden = false;
   const dl = $('model-download');
   dl.hidden = false;
-  dl.textContent = `Download ${source.MODEL_NAME} (${fmtBytes(sizeBytes)})`;
-  $('model-message').textContent = (reason ? reason + ' ' : '') +
-    `The page needs the model ${source.HUB_REPO} (${fmtBytes(sizeBytes)}). Download it once from Hugging Face — ` +
-    'your browser keeps it for next time — or choose a copy you already have (the model folder, or its files).';
-  dl.focus();
+  dl.textContent = reachable ? `Download ${source.MODEL_NAME} (${fmtBytes(bytes)})` : 'Try the download again';
+  dl.dataset.bytes = String(bytes);
+  if (reason && !/[.!?]$/.test(reason)) reason += '.';
+  const where = `Put a copy in models/${source.MODEL_NAME}/ next to this page, or choose it here (the model folder, or its files: config.json, tokenizer.json, model.safetensors and the rest).`;
+  $('model-message').textContent = [reason,
+    reachable
+      ? `The page needs the model ${source.HUB_REPO} (${fmtBytes(bytes)}). Download it once from Hugging Face — your browser keeps it for next time — or choose a copy you already have.`
+      : `The page needs the model ${source.HUB_REPO} (about ${fmtBytes(bytes)}), but Hugging Face cannot be reached from here (offline?). ${where}`,
+  ].filter(Boolean).join(' ');
+  (reachable ? dl : $('model-folder')).focus();
   return new Promise((resolve) => { pendingChoice = resolve; });
 }
 let pendingChoice = null;
@@ -207,9 +212,7 @@ async function resolveModelFolder() {
   const local = await source.findLocalModel(source.localCandidates());
   if (local) return { folder: source.urlFolder(local), label: 'loading the model' };
   if (await source.hubModelCached()) return { folder: source.hubFolder(), label: 'reading the model from the browser cache' };
-  const size = await source.hubDownloadSize();
-  const choice = await askForModel(size);
-  return choice;
+  return askForModel(await source.hubDownloadSize());
 }
 
 /** Loads the model from the first source that works; asks the user when none does. */
@@ -231,7 +234,7 @@ async function loadModelLoop() {
       pickedModel = null;
       $('model-progress-row').hidden = true;
       setModelBadge('model: not loaded');
-      choice = await askForModel(await source.hubDownloadSize(), `The model could not be loaded: ${e.message}.`);
+      choice = await askForModel(await source.hubDownloadSize(), `The model could not be loaded: ${e.message}`);
     }
   }
 }
@@ -259,10 +262,9 @@ function chooseModel(choice) {
 }
 
 function setupModel() {
-  $('model-download').addEventListener('click', async () => {
-    const size = await source.hubDownloadSize();
+  $('model-download').addEventListener('click', () => {
     $('model-download').hidden = true;
-    chooseModel({ folder: source.hubFolder(), label: 'downloading from Hugging Face', expected: size });
+    chooseModel({ folder: source.hubFolder(), label: 'downloading from Hugging Face', expected: Number($('model-download').dataset.bytes) || 0 });
   });
   const pick = async (e) => {
     const files = e.target.files;

@@ -70,11 +70,10 @@ export function localCandidates(loc = globalThis.location, name = MODEL_NAME) {
 export async function findLocalModel(candidates) {
   for (const base of candidates) {
     try {
-      const [c, w] = await Promise.all([
-        fetch(new URL('config.json', base), { method: 'HEAD', cache: 'no-store' }),
-        fetch(new URL('model.safetensors', base), { method: 'HEAD', cache: 'no-store' }),
-      ]);
-      if (c.ok && w.ok) return base;
+      const c = await fetch(new URL('config.json', base), { method: 'HEAD', cache: 'no-store' });
+      if (!c.ok) continue;
+      const w = await fetch(new URL('model.safetensors', base), { method: 'HEAD', cache: 'no-store' });
+      if (w.ok) return base;
     } catch { /* not served here */ }
   }
   return null;
@@ -118,14 +117,18 @@ export async function hubModelCached(base = HUB_BASE) {
   return !!(a && b);
 }
 
-/** Bytes the Hub download will take (asked from the Hub; an approximation if it does not answer). */
+/**
+ * What the Hub download will take: {bytes, reachable}. bytes is asked from the Hub, or an
+ * approximation when it does not answer (reachable false: offline, or blocked).
+ */
 export async function hubDownloadSize(base = HUB_BASE) {
   try {
     const r = await fetch(base + 'model.safetensors', { method: 'HEAD' });
     const n = Number(r.headers.get('content-length'));
-    if (r.ok && n > 1e6) return n + 1_100_000;
-  } catch { /* offline: the caller says so when the download itself fails */ }
-  return HUB_APPROX_BYTES;
+    return { bytes: r.ok && n > 1e6 ? n + 1_100_000 : HUB_APPROX_BYTES, reachable: r.ok };
+  } catch {
+    return { bytes: HUB_APPROX_BYTES, reachable: false };
+  }
 }
 
 /** The Hub's folder, through the Cache API: each file is downloaded once, then read from the cache. */

@@ -32,6 +32,13 @@ const MAX_SCALE_FACTOR = 400;
  *   x, y: the point's position in CSS px relative to the canvas; clientX/Y: in the viewport
  */
 
+/** True for a #rrggbb background darker than mid-grey (names are then drawn light). */
+function isDark(color) {
+  if (typeof color !== 'string' || !/^#[0-9a-f]{6}$/i.test(color)) return false;
+  const [r, g, b] = hexToRgb(color);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128;
+}
+
 export class MapView {
   /**
    * @param {HTMLCanvasElement} canvas
@@ -556,6 +563,7 @@ export class MapView {
       m.xs.push(this.xs[i]); m.ys.push(this.ys[i]);
     }
     const median = (a) => { a.sort((p, q) => p - q); return a[a.length >> 1]; };
+    const dark = isDark(this.background);
     ctx.font = '600 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
@@ -568,11 +576,14 @@ export class MapView {
       const label = name.length > 40 ? name.slice(0, 39) + '…' : name;
       const yy = y - r - 12;
       ctx.lineWidth = 4;
-      ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+      ctx.strokeStyle = dark ? 'rgba(0,0,0,0.75)' : 'rgba(255,255,255,0.9)';
       ctx.strokeText(label, x, yy);
       const [cr, cg, cb] = hexToRgb(this.colorOf(l));
-      // darken the cluster colour for legibility
-      ctx.fillStyle = `rgb(${Math.round(cr * 0.62)},${Math.round(cg * 0.62)},${Math.round(cb * 0.62)})`;
+      // darken (light background) or lighten (dark background) the cluster colour for legibility
+      const k = dark ? 0.45 : 0.62;
+      ctx.fillStyle = dark
+        ? `rgb(${Math.round(cr + (255 - cr) * k)},${Math.round(cg + (255 - cg) * k)},${Math.round(cb + (255 - cb) * k)})`
+        : `rgb(${Math.round(cr * k)},${Math.round(cg * k)},${Math.round(cb * k)})`;
       ctx.fillText(label, x, yy);
     }
   }
