@@ -205,6 +205,18 @@ test('page: a saved map opens without a model; hover, search, legend, exports, s
     const counts = await colourCounts(page, [0, 1, 2, 3, -1]);
     for (const l of [0, 1, 2, 3, -1]) assert.ok(counts[l] > 30, `points of cluster ${l} are drawn in its colour (${JSON.stringify(counts)})`);
 
+    // every control has a name; the map answers the keyboard
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button, canvas')]
+      .filter((e) => !((e.labels && e.labels.length) || e.getAttribute('aria-label') || (e.tagName === 'BUTTON' && e.textContent.trim())))
+      .map((e) => e.id || e.outerHTML.slice(0, 60)));
+    assert.deepEqual(unnamed, [], 'controls without a label');
+    await page.focus('#map');
+    const s0 = await page.evaluate(() => globalThis.embedscape.view.scale);
+    await page.keyboard.press('+');
+    assert.ok(await page.evaluate((s) => globalThis.embedscape.view.scale > s * 1.1, s0), '+ zooms in');
+    await page.keyboard.press('0');
+    assert.ok(await page.evaluate(() => globalThis.embedscape.view.fitted), '0 fits the map again');
+
     // hover shows the text, literally, for the HTML line too
     const xssIndex = m.texts.indexOf(XSS);
     const hov = await hoverLonelyPoint(page, xssIndex);

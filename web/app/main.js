@@ -5,7 +5,8 @@
 // Stages form a chain; changing a control reruns the stage it belongs to and the ones after it:
 //   texts ─▶ embed ─▶ umap (n_neighbors, min_dist) ─▶ clusterer (min_samples) ─▶ cluster (min_cluster_size) ─▶ keywords
 // Each stage takes an AbortSignal from begin(stage), which also cancels the stages after it, so a
-// result that arrives after its inputs changed is dropped.
+// result that arrives after its inputs changed is dropped. Cutting the cluster tree is quick and is
+// coalesced instead (see runCluster).
 
 import * as api from '../embedscape.js';
 import { MapView } from '../lib/mapview.js';
@@ -15,7 +16,7 @@ import { toCsv, toMarkdown, clusterTitle } from './exports.js';
 import * as source from './modelsource.js';
 
 const SEED = 42;
-const STAGES = ['embed', 'umap', 'clusterer', 'cluster'];
+const STAGES = ['embed', 'umap', 'clusterer'];
 const reducedMotion = typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 /** Everything the page knows. `vectors` is null for a map opened from a file. */
@@ -534,26 +535,38 @@ async function runClusterer() {
 }
 
 let clusterBusy = false;
-let clusterAgain = false;
+let clusterGen = 0; // bumped by every request; the loop below runs until it has answered the latest
 
-/** Cuts the clusterer's tree at min_cluster_size; slider moves while it runs are coalesced. */
+/**
+ * Cuts the clusterer's tree at min_cluster_size. Requests that arrive while one runs are coalesced:
+ * the loop answers the latest one, so dragging the slider never queues up stale work.
+ */
 async function runCluster() {
-  if (!state.clusterer) return;
-  if (clusterBusy) { clusterAgain = true; return; }
+  clusterGen++;
+  if (clusterBusy || !state.clusterer) return;
   clusterBusy = true;
-  const signal = begin('cluster');
+  let answered = -1;
   try {
-    do {
-      clusterAgain = false;
+    while (answered !== clusterGen && state.clusterer) {
+      const gen = clusterGen;
+      const clusterer = state.clusterer;
       const params = readHdbscanParams();
       if (params.minSamples !== state.clustererMinSamples) {
+        // min_samples changed: the core distances change, so a new clusterer is needed
         clusterBusy = false;
-        await runClusterer();
+        runClusterer();
         return;
       }
+      setPhase('clustering');
       const t0 = performance.now();
-      const res = await state.clusterer.cluster({ minClusterSize: params.minClusterSize, method: params.method });
-      if (signal.aborted) return;
+      let res;
+      try {
+        res = await clusterer.cluster({ minClusterSize: params.minClusterSize, method: params.method });
+      } catch (e) {
+        if (clusterer !== state.clusterer || isAbort(e)) continue; // replaced meanwhile: try the new one
+        throw e;
+      }
+      if (clusterer !== state.clusterer || gen !== clusterGen) continue;
       state.labels = Int32Array.from(res.labels);
       state.probabilities = res.probabilities ? Float32Array.from(res.probabilities) : null;
       state.outlierScores = res.outlierScores ? Float32Array.from(res.outlierScores) : null;
@@ -562,10 +575,10 @@ async function runCluster() {
       state.clusters = summariseClusters(state.labels);
       view.setLabels(state.labels, state.probabilities);
       renderClusters();
-      await updateKeywords(signal);
-    } while (clusterAgain && !signal.aborted);
-    if (signal.aborted) return;
-    finish();
+      await updateKeywords(() => gen !== clusterGen || clusterer !== state.clusterer);
+      if (gen === clusterGen && clusterer === state.clusterer) answered = gen;
+    }
+    if (answered === clusterGen) finish();
   } catch (e) {
     if (!isAbort(e)) { showError(e); setPhase('error'); }
   } finally {
@@ -579,10 +592,10 @@ function summariseClusters(labels) {
   return [...sizes.keys()].sort((a, b) => a - b).map((label) => ({ label, size: sizes.get(label), keywords: [] }));
 }
 
-async function updateKeywords(signal) {
+async function updateKeywords(stale) {
   if (typeof api.clusterKeywords !== 'function' || !state.clusters.length) return;
   const kw = await api.clusterKeywords(state.texts, state.labels, { topN: 8 });
-  if (signal.aborted) return;
+  if (stale()) return;
   const byLabel = new Map(kw.map((c) => [c.label, c]));
   for (const c of state.clusters) c.keywords = byLabel.get(c.label)?.keywords ?? [];
   renderClusters();
