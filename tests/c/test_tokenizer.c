@@ -166,6 +166,19 @@ static void test_errors(void) {
     expect_error("array", f, ES_ERR_FORMAT, "object");
     f.tokenizer_json = B("");
     expect_error("empty json", f, ES_ERR_FORMAT, "tokenizer.json is empty");
+    {
+        /* an object that ends right after a comma, in a buffer with no terminator after it */
+        const char *src = "{\"model\": {\"type\": \"WordPiece\",";
+        size_t n = strlen(src);
+        char *exact = malloc(n);
+        memcpy(exact, src, n);
+        f.tokenizer_json = (tokenizer_bytes){(const uint8_t *)exact, n};
+        expect_error("JSON ending after a comma", f, ES_ERR_FORMAT, "not valid JSON");
+        free(exact);
+    }
+    f.tokenizer_json = B("{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": {\"[UNK]\": 0}},"
+                         " \"post_processor\": {\"type\": \"BertProcessing\", \"sep\": [\"[SEP]\", 7], \"cls\": [\"[CLS]\", 0]}}");
+    expect_error("special id outside the vocabulary", f, ES_ERR_MODEL, "outside the vocabulary");
     f.tokenizer_json = B(NULL);
     f.vocab_txt = B("[PAD]\n[UNK]\n");
     expect_error("vocab without [CLS]", f, ES_ERR_MODEL, "cls_token '[CLS]'");

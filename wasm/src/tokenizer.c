@@ -621,10 +621,17 @@ static const char *FILE_STM = "special_tokens_map.json";
 static es_status parse_json(tokenizer_bytes b, const char *name, cJSON **out, es_error *err) {
     *out = NULL;
     if (!b.data) return ES_OK;
+    /* cJSON 1.7.15 may read one byte past the given length (parse_string on an object that ends
+     * right after a comma): parse a NUL-terminated copy so that byte is ours. */
+    char *text = malloc(b.size + 1);
+    if (!text) return es_fail(err, ES_ERR_NOMEM, "%s: out of memory (%zu bytes)", name, b.size);
+    if (b.size) memcpy(text, b.data, b.size);
+    text[b.size] = '\0';
     const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts((const char *)b.data, b.size, &end, 0);
+    cJSON *j = cJSON_ParseWithLengthOpts(text, b.size, &end, 0);
+    size_t at = end && end >= text && end <= text + b.size ? (size_t)(end - text) : 0;
+    free(text);
     if (!j) {
-        size_t at = end && end >= (const char *)b.data ? (size_t)(end - (const char *)b.data) : 0;
         if (b.size == 0) return es_fail(err, ES_ERR_FORMAT, "%s is empty", name);
         return es_fail(err, ES_ERR_FORMAT, "%s is not valid JSON (parse error near byte %zu of %zu)", name, at, b.size);
     }
