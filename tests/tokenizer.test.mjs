@@ -223,6 +223,8 @@ test('rule: truncation at max_seq_length (256) keeps [CLS] and [SEP]', async (t)
   const ten = arr(tok.encode(long, 10));
   assert.deepEqual(ten, [...full.slice(0, 9), 102]);
   assert.deepEqual(arr(tok.encode('short text', 256)), arr(tok.encode('short text', 0)));
+  assert.deepEqual(arr(tok.encode(long, { maxLength: 10 })), ten);
+  assert.equal(tok.encodeBatch([long, long], { maxLength: 0 }).ids.length, 2 * full.length);
   assert.deepEqual(arr(tok.encode(long, 2)), [101, 102]);
   assert.throws(() => tok.encode(long, 1), /shorter than the 2 special tokens/);
   assert.throws(() => tok.encode('x', -5), EmbedscapeError);

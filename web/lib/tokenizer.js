@@ -6,7 +6,7 @@
 //   tok.encode('The sun is shining');                  // Int32Array [101, 1996, 3103, 2003, 9716, 102]
 //   const { ids, lengths } = tok.encodeBatch(texts);   // all ids concatenated + one length per text
 //
-// maxLength everywhere: undefined/null/-1 = the model's own (sentence_bert_config.json max_seq_length,
+// maxLength everywhere (a number, or {maxLength}): undefined/null/-1 = the model's own (sentence_bert_config.json max_seq_length,
 // else tokenizer_config.json model_max_length), 0 = no truncation, N = at most N ids with [CLS]/[SEP].
 
 import { createEngine, EmbedscapeError } from './engine.js';
@@ -27,6 +27,7 @@ function toBytes(v, name) {
 }
 
 function checkMaxLength(maxLength) {
+  if (maxLength && typeof maxLength === 'object') maxLength = maxLength.maxLength; // {maxLength} works too
   if (maxLength === undefined || maxLength === null) return -1;
   if (!Number.isInteger(maxLength) || maxLength < -1 || maxLength > 0x7fffffff) {
     throw new EmbedscapeError(`maxLength must be a whole number >= 0 (0 = no truncation), got ${maxLength}`);
@@ -41,8 +42,8 @@ function checkMaxLength(maxLength) {
  * @property {number} maxLength the model's maximum length in ids (0 = none)
  * @property {number} vocabSize
  * @property {number} nSpecial ids the model adds around each text ([CLS] and [SEP]: 2)
- * @property {(text: string, maxLength?: number) => Int32Array} encode
- * @property {(texts: string[], maxLength?: number) => {ids: Int32Array, lengths: Int32Array}} encodeBatch
+ * @property {(text: string, maxLength?: number|{maxLength?: number}) => Int32Array} encode
+ * @property {(texts: string[], maxLength?: number|{maxLength?: number}) => {ids: Int32Array, lengths: Int32Array}} encodeBatch
  * @property {(token: string) => number} tokenToId -1 when the token is not in the vocabulary
  * @property {() => void} free releases the engine memory (the tokenizer is unusable afterwards)
  */
