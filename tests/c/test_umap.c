@@ -1,0 +1,173 @@
+/* test_umap.c — native (ASan + UBSan) checks of knn.c, similarity.c and umap.c: exact kNN against a
+ * brute force, smooth_knn_dist's defining equation, a/b, UMAP determinism, edge cases and error
+ * paths (no leaks on failure). Exits non-zero on the first mismatch. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dot_f32.h"
+#include "knn.h"
+#include "similarity.h"
+#include "umap.h"
+
+static int failures;
+#define CHECK(cond, ...)                                                   \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);          \
+            fprintf(stderr, __VA_ARGS__);                                  \
+            fprintf(stderr, "\n");                                         \
+            failures++;                                                    \
+        }                                                                  \
+    } while (0)
+
+static float *random_matrix(int n, int d, uint64_t seed) {
+    knn_rng r = {seed};
+    float *x = malloc(sizeof(float) * (size_t)n * d);
+    for (int i = 0; i < n * d; i++) x[i] = knn_rng_float(&r) - 0.5f;
+    return x;
+}
+
+static void test_knn_exact(void) {
+    int n = 97, d = 13, k = 6;
+    float *x = random_matrix(n, d, 1);
+    int32_t *idx = malloc(sizeof(int32_t) * n * k);
+    float *dist = malloc(sizeof(float) * n * k);
+    for (int metric = 0; metric < 2; metric++) {
+        knn_params p = knn_default_params();
+        p.k = k;
+        p.metric = (knn_metric)metric;
+        p.method = KNN_METHOD_EXACT;
+        es_error err = {0};
+        CHECK(knn_search(x, n, d, &p, idx, dist, &err) == ES_OK, "knn_search: %s", err.message);
+        for (int i = 0; i < n; i++) {
+            CHECK(idx[i * k] == i && dist[i * k] == 0.f, "row %d does not start with itself", i);
+            /* the (k-1)-th distance must bound every other point's distance from below */
+            float worst = dist[i * k + k - 1];
+            int closer = 0;
+            for (int j = 0; j < n; j++) {
+                if (j == i) continue;
+                float v;
+                if (metric == 0) v = sqrtf(sqdist_f32_generic(x + i * d, x + j * d, d));
+                else {
+                    float a = dot_f32_generic(x + i * d, x + i * d, d), b = dot_f32_generic(x + j * d, x + j * d, d);
+                    v = 1.f - dot_f32_generic(x + i * d, x + j * d, d) / sqrtf(a * b);
+                }
+                if (v < worst - 1e-5f) closer++;
+            }
+            CHECK(closer <= k - 2, "row %d: %d points closer than the list's last (metric %d)", i, closer, metric);
+            for (int q = 2; q < k; q++) CHECK(dist[i * k + q] >= dist[i * k + q - 1], "row %d not ascending", i);
+        }
+        p.method = KNN_METHOD_APPROX;
+        int32_t *idx2 = malloc(sizeof(int32_t) * n * k);
+        float *dist2 = malloc(sizeof(float) * n * k);
+        CHECK(knn_search(x, n, d, &p, idx2, dist2, &err) == ES_OK, "approx: %s", err.message);
+        free(idx2);
+        free(dist2);
+    }
+    es_error err = {0};
+    knn_params p = knn_default_params();
+    p.k = n + 1;
+    CHECK(knn_search(x, n, d, &p, idx, dist, &err) == ES_ERR_ARG, "k > n accepted");
+    x[5] = NAN;
+    p.k = 3;
+    CHECK(knn_search(x, n, d, &p, idx, dist, &err) == ES_ERR_NUMERIC && strstr(err.message, "NaN"), "NaN accepted");
+    free(x);
+    free(idx);
+    free(dist);
+}
+
+static void test_smooth_knn_dist(void) {
+    /* sum_j exp(-(d_j - rho) / sigma) over the k-1 neighbours = log2(k) (bandwidth 1) */
+    int n = 4, k = 5;
+    float dist[20] = {0, 1, 2, 3, 4, 0, 0.5f, 0.5f, 2, 7, 0, 3, 3.1f, 3.2f, 9, 0, 0, 0, 0, 0};
+    float sigma[4], rho[4];
+    es_error err = {0};
+    CHECK(umap_smooth_knn_dist(dist, n, k, 1.f, sigma, rho, &err) == ES_OK, "%s", err.message);
+    CHECK(rho[0] == 1.f && rho[1] == 0.5f && rho[2] == 3.f && rho[3] == 0.f, "rho");
+    for (int i = 0; i < 3; i++) {
+        double s = 0;
+        for (int j = 1; j < k; j++) {
+            double v = dist[i * k + j] - rho[i];
+            s += v > 0 ? exp(-v / sigma[i]) : 1.0;
+        }
+        CHECK(fabs(s - log2(k)) < 1e-3, "row %d: membership sum %g, want %g", i, s, log2(k));
+    }
+    CHECK(sigma[3] > 0.f, "all-zero row gets a positive sigma");
+}
+
+static void test_ab(void) {
+    float a, b;
+    es_error err = {0};
+    CHECK(umap_find_ab(1.f, 0.1f, &a, &b, &err) == ES_OK, "%s", err.message);
+    CHECK(fabsf(a - 1.5769435f) < 1e-4f && fabsf(b - 0.8950609f) < 1e-4f, "a %g b %g", a, b);
+    CHECK(umap_find_ab(1.f, 1.5f, &a, &b, &err) == ES_ERR_ARG, "min_dist > spread accepted");
+}
+
+static void test_umap(void) {
+    int n = 150, d = 10;
+    float *x = random_matrix(n, d, 3);
+    for (int i = 0; i < n / 2; i++) x[i * d] += 3.f; /* two groups */
+    umap_params p = umap_default_params();
+    p.n_epochs = 40;
+    p.seed = 9;
+    es_error err = {0};
+    umap_ctx *u1, *u2;
+    CHECK(umap_create(x, n, d, &p, &u1, &err) == ES_OK, "%s", err.message);
+    CHECK(umap_create(x, n, d, &p, &u2, &err) == ES_OK, "%s", err.message);
+    CHECK(umap_run_epochs(u1, 40, &err) == ES_OK, "%s", err.message);
+    for (int s = 0; s < 40; s += 7) umap_run_epochs(u2, 7, &err); /* stepping in chunks: same result */
+    CHECK(umap_epoch(u1) == 40 && umap_epoch(u2) == 40, "epochs");
+    CHECK(memcmp(umap_embedding(u1), umap_embedding(u2), sizeof(float) * n * 2) == 0, "not deterministic");
+    for (int i = 0; i < n * 2; i++) CHECK(isfinite(umap_embedding(u1)[i]), "non-finite output");
+    umap_free(u1);
+    umap_free(u2);
+
+    /* n = 1, n = 2, n <= n_neighbors */
+    for (int m = 1; m <= 4; m++) {
+        umap_ctx *u;
+        CHECK(umap_create(x, m, d, &p, &u, &err) == ES_OK, "n=%d: %s", m, err.message);
+        umap_run_epochs(u, 1000, &err);
+        for (int i = 0; i < m * 2; i++) CHECK(isfinite(umap_embedding(u)[i]), "n=%d non-finite", m);
+        if (m == 1) CHECK(umap_embedding(u)[0] == 0.f && umap_embedding(u)[1] == 0.f, "n=1 is not the origin");
+        umap_free(u);
+    }
+    /* errors leave nothing allocated (LeakSanitizer) */
+    umap_ctx *u = NULL;
+    p.min_dist = 2.f;
+    CHECK(umap_create(x, n, d, &p, &u, &err) == ES_ERR_ARG && u == NULL, "min_dist > spread accepted");
+    p = umap_default_params();
+    x[17] = INFINITY;
+    CHECK(umap_create(x, n, d, &p, &u, &err) == ES_ERR_NUMERIC && u == NULL, "Inf accepted");
+    CHECK(strstr(err.message, "row 1, column 7 is infinite") != NULL, "message: %s", err.message);
+    free(x);
+}
+
+static void test_similarity(void) {
+    float rel;
+    es_error err = {0};
+    CHECK(similarity_kernel_selftest(&rel, &err) == ES_OK && rel == 0.f, "native build: generic == generic");
+    float x[6] = {1, 0, 0, 1, 2, 0};
+    float s[9];
+    CHECK(similarity_cosine_matrix(x, 3, 2, s, &err) == ES_OK, "%s", err.message);
+    CHECK(fabsf(s[1]) < 1e-7f && fabsf(s[2] - 1.f) < 1e-6f && fabsf(s[4] - 1.f) < 1e-6f, "values");
+    int32_t idx[2];
+    float sc[2];
+    int got;
+    CHECK(similarity_top_k(x, 3, 2, x, 0, 2, idx, sc, &got, &err) == ES_OK && got == 2 && idx[0] == 2 && idx[1] == 1,
+          "top-k");
+}
+
+int main(void) {
+    test_knn_exact();
+    test_smooth_knn_dist();
+    test_ab();
+    test_umap();
+    test_similarity();
+    if (failures) {
+        fprintf(stderr, "test_umap: %d failure(s)\n", failures);
+        return 1;
+    }
+    return 0;
+}

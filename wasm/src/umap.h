@@ -1,0 +1,89 @@
+/* umap.h — UMAP with umap-learn's defaults and meaning (umap_.py, layouts.py, spectral.py):
+ *   kNN (knn.h) -> smooth_knn_dist (rho, sigma by binary search) -> membership strengths -> fuzzy
+ *   union (set_op_mix_ratio) -> prune weights below max/n_epochs -> spectral initialisation (or
+ *   random) scaled to [0, 10] -> epochs-per-sample schedule -> SGD epochs with negative sampling,
+ *   gradient clipping at 4 and linear learning-rate decay.
+ *
+ * Basic usage:
+ *     umap_params p = umap_default_params();      // n_neighbors 15, min_dist 0.1, 2-D, ...
+ *     p.metric = KNN_METRIC_COSINE; p.seed = 42;
+ *     umap_ctx *u;
+ *     if (umap_create(x, n, d, &p, &u, &err) != ES_OK) ...;   // x (n, d) float32, not kept
+ *     while (umap_epoch(u) < umap_n_epochs(u)) umap_run_epochs(u, 10, &err);  // step, draw, repeat
+ *     const float *y = umap_embedding(u);         // (n, n_components), owned by u
+ *     umap_free(u);
+ *
+ * Reproducible: the same input, params and seed give the same bytes (one thread, explicit RNG).
+ * Edge cases: n = 1 gives the origin; n_neighbors is clamped to n - 1 (at least 2, i.e. every other
+ * point when n <= 3); graphs that are disconnected, too small (n <= n_components + 1) or whose
+ * eigen-solve fails use the random initialisation (umap_info reports which one ran); NaN or Inf in
+ * x fails with ES_ERR_NUMERIC.
+ */
+#ifndef EMBEDSCAPE_UMAP_H
+#define EMBEDSCAPE_UMAP_H
+
+#include <stdint.h>
+
+#include "knn.h"
+#include "status.h"
+
+typedef enum umap_init { UMAP_INIT_SPECTRAL = 0, UMAP_INIT_RANDOM = 1 } umap_init;
+
+typedef struct umap_params {
+    int n_neighbors;          /* 15; counts the point itself, as umap-learn does; values below 2 act as 2 */
+    int n_components;         /* 2; any small number (1..64) */
+    float min_dist;           /* 0.1 */
+    float spread;             /* 1.0 */
+    knn_metric metric;        /* euclidean (umap-learn's default); the map uses cosine */
+    int n_epochs;             /* 0 = 500 for n <= 10000, else 200 */
+    umap_init init;           /* spectral */
+    float learning_rate;      /* 1.0 */
+    int negative_sample_rate; /* 5 */
+    float local_connectivity; /* 1.0 */
+    float set_op_mix_ratio;   /* 1.0 (pure fuzzy union) */
+    float repulsion_strength; /* 1.0 (gamma) */
+    float a, b;               /* 0 = fitted from min_dist and spread (find_ab_params) */
+    uint64_t seed;            /* 42 */
+    knn_method knn_method;    /* auto: exact up to knn_exact_max_n points, NN-descent above */
+    int knn_exact_max_n;      /* 8192 */
+} umap_params;
+
+typedef struct umap_ctx umap_ctx;
+
+typedef struct umap_info {
+    int n_neighbors;      /* after clamping */
+    umap_init init;       /* the initialisation actually used */
+    knn_method knn;       /* the kNN method actually used */
+    int n_graph_components;
+    long n_edges;         /* directed edges sampled by the SGD (both directions of each pair) */
+    float a, b;
+} umap_info;
+
+umap_params umap_default_params(void);
+
+/* Fits a and b of 1 / (1 + a d^(2b)) to the min_dist / spread curve by least squares over 300
+ * points on [0, 3 spread] (Levenberg-Marquardt, as scipy's curve_fit in find_ab_params). */
+es_status umap_find_ab(float spread, float min_dist, float *a_out, float *b_out, es_error *err);
+
+/* Builds the graph and the initial layout. x (n, d) is only read during the call. *ctx_out is owned
+ * by the caller: free it with umap_free. */
+es_status umap_create(const float *x, int n, int d, const umap_params *params, umap_ctx **ctx_out, es_error *err);
+
+/* Runs up to k more epochs (stops at n_epochs). */
+es_status umap_run_epochs(umap_ctx *ctx, int k, es_error *err);
+
+int umap_epoch(const umap_ctx *ctx);    /* epochs done so far */
+int umap_n_epochs(const umap_ctx *ctx); /* total */
+int umap_n(const umap_ctx *ctx);
+int umap_dim(const umap_ctx *ctx);
+/* (n, n_components), row-major, owned by ctx, valid until umap_free; changes as epochs run */
+const float *umap_embedding(const umap_ctx *ctx);
+umap_info umap_get_info(const umap_ctx *ctx);
+
+void umap_free(umap_ctx *ctx);
+
+/* The pieces, exposed for tests. knn_dist (n, k) rows ascending with self first. */
+es_status umap_smooth_knn_dist(const float *knn_dist, int n, int k, float local_connectivity, float *sigma_out,
+                               float *rho_out, es_error *err);
+
+#endif
