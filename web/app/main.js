@@ -314,6 +314,7 @@ async function startEmbedding() {
     status('Getting the model ready…');
     const m = await getModel(signal);
     model = m;
+    state.timings.model = (performance.now() - state.timings.start) / 1000;
     state.modelName = m.name ?? source.MODEL_NAME;
     setModelBadge(`model: ${state.modelName} · ${m.dim ?? '?'} dimensions`, true);
     $('foot-model').textContent = state.modelName;
@@ -681,9 +682,11 @@ function showTooltip(hit) {
   if (!hit) { tip.hidden = true; return; }
   clear(tip);
   const label = hit.label;
-  tip.append(el('div', { className: 'tip-text', text: hit.text ?? '' }),
-    el('div', { className: 'tip-meta' }, swatch(clusterColor(label)),
+  tip.append(el('div', { className: 'tip-text', text: hit.text ?? '' }));
+  if (label !== null && label !== undefined) {
+    tip.append(el('div', { className: 'tip-meta' }, swatch(clusterColor(label)),
       label < 0 ? 'noise' : `${clusterTitle(label)}${hit.probability < 1 ? ` · membership ${hit.probability.toFixed(2)}` : ''}`));
+  }
   tip.hidden = false;
   const wrap = $('map-wrap').getBoundingClientRect();
   const tw = tip.offsetWidth, th = tip.offsetHeight;

@@ -27,9 +27,10 @@ const MAX_SCALE_FACTOR = 400;
 
 /**
  * @typedef {{data: Float32Array|Float64Array|number[], n: number, dim: number}} Matrix
- * @typedef {{index: number, text: string|undefined, label: number, probability: number,
+ * @typedef {{index: number, text: string|undefined, label: number|null, probability: number,
  *   x: number, y: number, clientX: number, clientY: number}} Hit
- *   x, y: the point's position in CSS px relative to the canvas; clientX/Y: in the viewport
+ *   label: null while the map has no labels; x, y: the point's position in CSS px relative to the
+ *   canvas; clientX/Y: in the viewport
  */
 
 /** True for a #rrggbb background darker than mid-grey (names are then drawn light). */
@@ -45,6 +46,7 @@ export class MapView {
    * @param {{onHover?: (hit: Hit|null) => void, onClick?: (hit: Hit|null) => void,
    *   onViewChange?: (view: {scale: number, cx: number, cy: number, fitted: boolean}) => void,
    *   colorOf?: (label: number) => string, background?: string|null, foreground?: string,
+ *   unlabelledColor?: string,
    *   pointSize?: number, clusterNames?: Map<number, string>|null}} [opts]
    *   background: fill colour (null = transparent; PNG export then uses white);
    *   pointSize: radius in CSS px (default: chosen from the number of points)
@@ -57,6 +59,7 @@ export class MapView {
     this.colorOf = opts.colorOf ?? clusterColor;
     this.background = opts.background === undefined ? '#ffffff' : opts.background;
     this.foreground = opts.foreground ?? '#1d2330';
+    this.unlabelledColor = opts.unlabelledColor ?? '#51607e';
     this.n = 0;
     this.xs = new Float32Array(0);
     this.ys = new Float32Array(0);
@@ -140,11 +143,12 @@ export class MapView {
 
   /**
    * Recolours the points: labels[i] = cluster of point i (-1 = noise); probabilities (0..1) fade
-   * weak members.
+   * weak members. Without labels (null) every point is drawn in one neutral colour.
    * @param {ArrayLike<number>|null} labels @param {ArrayLike<number>|null} [probabilities]
    */
   setLabels(labels, probabilities = null, { redraw = true } = {}) {
     this.labels = new Int32Array(this.n);
+    this.hasLabels = !!labels;
     if (labels) {
       if (labels.length !== this.n) throw new RangeError(`setLabels: ${labels.length} labels for ${this.n} points`);
       this.labels.set(labels);
@@ -343,7 +347,7 @@ export class MapView {
     return {
       index: i,
       text: this.texts[i],
-      label: this.labels[i],
+      label: this.hasLabels ? this.labels[i] : null,
       probability: this.probabilities ? this.probabilities[i] : 1,
       x, y,
       clientX: rect.left + x,
@@ -505,7 +509,7 @@ export class MapView {
     for (const key of keys) {
       const level = Math.floor(key / 1e7), label = (key % 1e7) - 1;
       const idx = groups.get(key);
-      const color = label < 0 ? NOISE_COLOR : this.colorOf(label);
+      const color = !this.hasLabels ? this.unlabelledColor : label < 0 ? NOISE_COLOR : this.colorOf(label);
       ctx.globalAlpha = alphaOf[level];
       ctx.fillStyle = color;
       const rr = label < 0 ? r * 0.8 : r;
