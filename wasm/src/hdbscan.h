@@ -1,0 +1,126 @@
+/* hdbscan.h — HDBSCAN clustering with the meaning of the Python `hdbscan` library (0.8.40).
+ *
+ * Basic usage:
+ *     hdbscan_tree_params tp = hdbscan_tree_default_params();
+ *     tp.min_samples = 5;
+ *     hdbscan *h = NULL;
+ *     if (hdbscan_create(x, n, dim, &tp, &h, &err) != ES_OK) ...;      // core distances, MST, tree
+ *     hdbscan_select_params sp = hdbscan_select_default_params();
+ *     sp.min_cluster_size = 15;
+ *     if (hdbscan_select(h, &sp, &err) != ES_OK) ...;                  // condense, select, label
+ *     const int32_t *labels = hdbscan_labels(h);                       // n labels, -1 = noise
+ *     sp.min_cluster_size = 30; hdbscan_select(h, &sp, &err);          // cheap: reuses the tree
+ *     hdbscan_free(h);
+ *
+ * The pipeline follows the library's own split (hdbscan_.py, _hdbscan_linkage.pyx, _hdbscan_tree.pyx):
+ *   1. core distance of each point = Euclidean distance to its min_samples-th nearest OTHER point
+ *      (the library's code; its docstring says "counting the point itself"). min_samples is clamped to
+ *      n - 1 as the library does.
+ *   2. minimum spanning tree of the mutual reachability graph, max(core_a, core_b, |a - b|), float64;
+ *   3. edges sorted by weight, single-linkage tree by union-find (scipy linkage format);
+ *   4. hdbscan_select: condensed tree for min_cluster_size, stabilities, excess-of-mass or leaf
+ *      selection (allow_single_cluster, cluster_selection_epsilon, max_cluster_size), labels numbered
+ *      in condensed-tree order, membership probabilities and GLOSH outlier scores.
+ * Steps 1-3 depend only on min_samples and are kept in the handle; step 4 is O(n).
+ *
+ * Ties. Mutual reachability distances are very often equal (the max of two core distances), and the
+ * order in which equal-weight merges happen decides some splits of the condensed tree. The library
+ * runs Prim's algorithm from point 0 (its own tie rules) and sorts the edges with numpy's unstable
+ * introsort. PRIMS and PRIMS_KDTREE reproduce both — the same MST, the same edge order — so the
+ * labels are the library's own, not just an equally valid variant. (PRIMS_KDTREE's one gap: two
+ * different point pairs at exactly the same distance, larger than all four core distances, can
+ * resolve differently; the tree is still a minimum spanning tree.) BORUVKA_KDTREE alone breaks ties by
+ * (weight, smaller index, larger index): an equally valid hierarchy that can differ where ties decide.
+ *
+ * Deviations from the library, all on inputs where it fails or returns non-numbers: NaN/Inf input is
+ * an error; n = 1 gives one noise point; a GLOSH score whose cluster contains exact duplicates
+ * (infinite density) is 1 where the library returns NaN.
+ */
+#ifndef EMBEDSCAPE_HDBSCAN_H
+#define EMBEDSCAPE_HDBSCAN_H
+
+#include <stdint.h>
+
+#include "status.h"
+
+typedef enum hdbscan_method {
+    HDBSCAN_METHOD_EOM = 0,  /* excess of mass (the library's default) */
+    HDBSCAN_METHOD_LEAF = 1  /* the leaves of the condensed tree */
+} hdbscan_method;
+
+typedef enum hdbscan_algorithm {
+    HDBSCAN_ALGORITHM_AUTO = 0,           /* PRIMS_KDTREE up to HDBSCAN_KDTREE_MAX_DIM dimensions, else PRIMS */
+    HDBSCAN_ALGORITHM_PRIMS = 1,          /* the library's Prim over all pairs: O(n^2 d) */
+    HDBSCAN_ALGORITHM_BORUVKA_KDTREE = 2, /* Borůvka with kd-tree queries; ties by (weight, indices) */
+    HDBSCAN_ALGORITHM_PRIMS_KDTREE = 3    /* Borůvka, then the library's Prim on the core-ball graph:
+                                             the same tree and edge order as PRIMS, near Borůvka's speed */
+} hdbscan_algorithm;
+
+/* Above this dimension a kd-tree does not pay: core distances and Prim run over all pairs (SIMD). */
+#define HDBSCAN_KDTREE_MAX_DIM 16
+
+typedef struct hdbscan_tree_params {
+    int min_samples;              /* >= 1; the library's min_samples (defaults to min_cluster_size there) */
+    hdbscan_algorithm algorithm;
+    int leaf_size;                /* kd-tree leaf size, >= 2 */
+} hdbscan_tree_params;
+
+typedef struct hdbscan_select_params {
+    int min_cluster_size;             /* >= 2 */
+    hdbscan_method method;
+    int allow_single_cluster;         /* 0/1 */
+    double cluster_selection_epsilon; /* >= 0; 0 = off */
+    int max_cluster_size;             /* 0 = no limit (excess of mass only) */
+} hdbscan_select_params;
+
+hdbscan_tree_params hdbscan_tree_default_params(void);     /* min_samples 5, AUTO, leaf 16 */
+hdbscan_select_params hdbscan_select_default_params(void); /* min_cluster_size 5, EOM, no single, eps 0 */
+
+typedef struct hdbscan hdbscan;
+
+/* Computes core distances, the minimum spanning tree and the single-linkage tree of x (n, dim),
+ * row-major float32. n >= 1, dim >= 1, every value finite (ES_ERR_NUMERIC names the first bad one).
+ * x is not kept. On success *out owns a handle the caller frees with hdbscan_free. */
+es_status hdbscan_create(const float *x, int n, int dim, const hdbscan_tree_params *params, hdbscan **out,
+                         es_error *err);
+
+/* (Re)runs condensation and selection on h's tree. Results stay valid until the next call or free. */
+es_status hdbscan_select(hdbscan *h, const hdbscan_select_params *params, es_error *err);
+
+void hdbscan_free(hdbscan *h);
+
+/* ---- what hdbscan_create computed (owned by h) */
+int hdbscan_n(const hdbscan *h);
+int hdbscan_min_samples_used(const hdbscan *h);       /* after clamping to n - 1 */
+hdbscan_algorithm hdbscan_algorithm_used(const hdbscan *h);
+const double *hdbscan_core_distances(const hdbscan *h); /* (n) */
+/* The single-linkage tree, n - 1 rows in merge order (scipy format): the two merged nodes (ids < n are
+ * points, n + i is the cluster made by row i), the merge distance and the merged size. */
+const int32_t *hdbscan_slt_left(const hdbscan *h);
+const int32_t *hdbscan_slt_right(const hdbscan *h);
+const double *hdbscan_slt_distance(const hdbscan *h);
+const int32_t *hdbscan_slt_size(const hdbscan *h);
+double hdbscan_mst_weight_sum(const hdbscan *h);      /* sum of the MST's edge weights (tie-independent) */
+
+/* ---- what the last hdbscan_select computed (owned by h) */
+int hdbscan_n_clusters(const hdbscan *h);
+const int32_t *hdbscan_labels(const hdbscan *h);          /* (n) -1 = noise, else 0..n_clusters-1 */
+const double *hdbscan_probabilities(const hdbscan *h);    /* (n) in [0, 1]; 0 for noise */
+const double *hdbscan_outlier_scores(const hdbscan *h);   /* (n) GLOSH, in [0, 1] */
+/* The condensed tree as the library's condensed_tree_: rows (parent, child, lambda, child_size); node
+ * ids < n are points, n is the root, larger ids are clusters in creation order. */
+int hdbscan_condensed_size(const hdbscan *h);
+const int32_t *hdbscan_condensed_parent(const hdbscan *h);
+const int32_t *hdbscan_condensed_child(const hdbscan *h);
+const double *hdbscan_condensed_lambda(const hdbscan *h);
+const int32_t *hdbscan_condensed_child_size(const hdbscan *h);
+/* (n_clusters) the condensed-tree node of each label, and its stability (excess of mass). */
+const int32_t *hdbscan_cluster_nodes(const hdbscan *h);
+const double *hdbscan_cluster_stabilities(const hdbscan *h);
+
+/* numpy's default argsort of doubles (introsort: median-of-3 quicksort, insertion sort below 17
+ * elements, heapsort past the depth limit), reproduced step for step: order_out receives 0..n-1
+ * permuted exactly as np.argsort(v) (kind='quicksort', without the AVX-512 dispatch) does. */
+void hdbscan_numpy_argsort(const double *v, int n, int32_t *order_out);
+
+#endif

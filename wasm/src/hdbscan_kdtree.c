@@ -1,0 +1,213 @@
+/* hdbscan_kdtree.c — see hdbscan_kdtree.h. */
+#include "hdbscan_kdtree.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hdbscan_sqdist.h"
+
+/* the distance shared by every HDBSCAN path (see hdbscan_sqdist.h) */
+static inline double sqdist_rows(const float *a, const float *b, int dim) { return hdbscan_sqdist_rows(a, b, dim); }
+
+double hdbscan_kdtree_sqdist(const hdbscan_kdtree *t, int a, int b) {
+    return sqdist_rows(t->pts + (size_t)a * t->dim, t->pts + (size_t)b * t->dim, t->dim);
+}
+
+double hdbscan_kdtree_box_sqdist(const hdbscan_kdtree *t, int node, const float *q) {
+    const float *lo = t->lo + (size_t)node * t->dim, *hi = t->hi + (size_t)node * t->dim;
+    double s = 0.0;
+    for (int k = 0; k < t->dim; k++) {
+        double v = q[k], d = 0.0;
+        if (v < lo[k]) d = (double)lo[k] - v;
+        else if (v > hi[k]) d = v - (double)hi[k];
+        s += d * d;
+    }
+    return s;
+}
+
+void hdbscan_kdtree_free(hdbscan_kdtree *t) {
+    if (!t) return;
+    free(t->index);
+    free(t->pts);
+    free(t->start);
+    free(t->end);
+    free(t->left);
+    free(t->right);
+    free(t->lo);
+    free(t->hi);
+    memset(t, 0, sizeof *t);
+}
+
+/* Reorders perm[lo..hi) so that perm[m] holds the point whose coordinate `axis` would be m-th in
+ * sorted order, smaller-or-equal ones before it, larger-or-equal after (deterministic quickselect). */
+static void select_median(int32_t *perm, int lo, int hi, int m, const float *x, int dim, int axis) {
+    hi--; /* inclusive */
+    while (hi > lo) {
+        int mid = lo + (hi - lo) / 2;
+        /* median of three as the pivot */
+        float a = x[(size_t)perm[lo] * dim + axis], b = x[(size_t)perm[mid] * dim + axis],
+              c = x[(size_t)perm[hi] * dim + axis];
+        float pv = (a < b) ? ((b < c) ? b : (a < c ? c : a)) : ((a < c) ? a : (b < c ? c : b));
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (x[(size_t)perm[i] * dim + axis] < pv) i++;
+            while (x[(size_t)perm[j] * dim + axis] > pv) j--;
+            if (i <= j) {
+                int32_t tmp = perm[i];
+                perm[i] = perm[j];
+                perm[j] = tmp;
+                i++;
+                j--;
+            }
+        }
+        if (m <= j) hi = j;
+        else if (m >= i) lo = i;
+        else return;
+    }
+}
+
+es_status hdbscan_kdtree_build(const float *x, int n, int dim, int leaf_size, hdbscan_kdtree *t, es_error *err) {
+    memset(t, 0, sizeof *t);
+    if (!x || n < 1 || dim < 1) return es_fail(err, ES_ERR_ARG, "kd-tree needs at least one point of dimension >= 1");
+    if (leaf_size < 2) leaf_size = 2;
+    /* median splits leave every leaf with >= leaf_size/2 points, so this many nodes suffice */
+    int half = leaf_size / 2;
+    long max_nodes = 2L * ((long)n / half + 1) + 1;
+    t->n = n;
+    t->dim = dim;
+    t->index = malloc((size_t)n * sizeof *t->index);
+    t->pts = malloc((size_t)n * dim * sizeof *t->pts);
+    t->start = malloc((size_t)max_nodes * sizeof *t->start);
+    t->end = malloc((size_t)max_nodes * sizeof *t->end);
+    t->left = malloc((size_t)max_nodes * sizeof *t->left);
+    t->right = malloc((size_t)max_nodes * sizeof *t->right);
+    t->lo = malloc((size_t)max_nodes * dim * sizeof *t->lo);
+    t->hi = malloc((size_t)max_nodes * dim * sizeof *t->hi);
+    int32_t *stack = malloc((size_t)max_nodes * sizeof *stack);
+    if (!t->index || !t->pts || !t->start || !t->end || !t->left || !t->right || !t->lo || !t->hi || !stack) {
+        free(stack);
+        hdbscan_kdtree_free(t);
+        return es_fail(err, ES_ERR_NOMEM, "out of memory building a kd-tree over %d points", n);
+    }
+    for (int i = 0; i < n; i++) t->index[i] = i;
+
+    /* depth-first (preorder): a node's children get larger ids than the node */
+    int n_nodes = 1, sp = 0;
+    t->start[0] = 0;
+    t->end[0] = n;
+    stack[sp++] = 0;
+    while (sp > 0) {
+        int node = stack[--sp];
+        int s = t->start[node], e = t->end[node];
+        float *lo = t->lo + (size_t)node * dim, *hi = t->hi + (size_t)node * dim;
+        for (int k = 0; k < dim; k++) lo[k] = hi[k] = x[(size_t)t->index[s] * dim + k];
+        for (int p = s + 1; p < e; p++) {
+            const float *r = x + (size_t)t->index[p] * dim;
+            for (int k = 0; k < dim; k++) {
+                if (r[k] < lo[k]) lo[k] = r[k];
+                if (r[k] > hi[k]) hi[k] = r[k];
+            }
+        }
+        t->left[node] = t->right[node] = -1;
+        if (e - s <= leaf_size) continue;
+        int axis = 0;
+        float widest = hi[0] - lo[0];
+        for (int k = 1; k < dim; k++)
+            if (hi[k] - lo[k] > widest) { widest = hi[k] - lo[k]; axis = k; }
+        int m = s + (e - s) / 2;
+        select_median(t->index, s, e, m, x, dim, axis);
+        int l = n_nodes++, r = n_nodes++;
+        t->start[l] = s;
+        t->end[l] = m;
+        t->start[r] = m;
+        t->end[r] = e;
+        t->left[node] = l;
+        t->right[node] = r;
+        /* push right first so that the left subtree is numbered first */
+        stack[sp++] = r;
+        stack[sp++] = l;
+    }
+    free(stack);
+    t->n_nodes = n_nodes;
+    for (int p = 0; p < n; p++) memcpy(t->pts + (size_t)p * dim, x + (size_t)t->index[p] * dim, (size_t)dim * sizeof(float));
+    return ES_OK;
+}
+
+/* max-heap of (sqdist, position) with k slots */
+static inline void heap_replace_top(double *hd, int32_t *hi, int k, double d, int32_t p) {
+    int i = 0;
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, big = i;
+        double bd = d;
+        if (l < k && hd[l] > bd) { big = l; bd = hd[l]; }
+        if (r < k && hd[r] > bd) { big = r; bd = hd[r]; }
+        if (big == i) break;
+        hd[i] = hd[big];
+        hi[i] = hi[big];
+        i = big;
+    }
+    hd[i] = d;
+    hi[i] = p;
+}
+
+static inline void heap_push(double *hd, int32_t *hi, int *cnt, double d, int32_t p) {
+    int i = (*cnt)++;
+    while (i > 0) {
+        int par = (i - 1) / 2;
+        if (hd[par] >= d) break;
+        hd[i] = hd[par];
+        hi[i] = hi[par];
+        i = par;
+    }
+    hd[i] = d;
+    hi[i] = p;
+}
+
+es_status hdbscan_kdtree_knn_all(const hdbscan_kdtree *t, int k, double *kth_sq_out, int32_t *nbr_out,
+                                 es_error *err) {
+    if (k < 1 || k > t->n) return es_fail(err, ES_ERR_ARG, "k = %d must be in 1..%d", k, t->n);
+    int dim = t->dim;
+    double *hd = malloc((size_t)k * sizeof *hd);
+    int32_t *hix = malloc((size_t)k * sizeof *hix);
+    /* depth of a median-split tree is ~log2(n): 64 levels of (node) entries are plenty; two per level */
+    int32_t stack_node[160];
+    double stack_d[160];
+    if (!hd || !hix) {
+        free(hd);
+        free(hix);
+        return es_fail(err, ES_ERR_NOMEM, "out of memory for the neighbour search");
+    }
+    for (int p = 0; p < t->n; p++) {
+        const float *q = t->pts + (size_t)p * dim;
+        int cnt = 0, sp = 0;
+        stack_node[sp] = 0;
+        stack_d[sp++] = 0.0;
+        while (sp > 0) {
+            sp--;
+            int node = stack_node[sp];
+            double nd = stack_d[sp];
+            if (cnt == k && nd >= hd[0]) continue; /* cannot make the k-th distance smaller */
+            if (t->left[node] < 0) {
+                for (int b = t->start[node]; b < t->end[node]; b++) {
+                    double d = sqdist_rows(q, t->pts + (size_t)b * dim, dim);
+                    if (cnt < k) heap_push(hd, hix, &cnt, d, b);
+                    else if (d < hd[0]) heap_replace_top(hd, hix, k, d, b);
+                }
+                continue;
+            }
+            int l = t->left[node], r = t->right[node];
+            double dl = hdbscan_kdtree_box_sqdist(t, l, q), dr = hdbscan_kdtree_box_sqdist(t, r, q);
+            int near = l, far = r;
+            double dn = dl, df = dr;
+            if (dr < dl) { near = r; far = l; dn = dr; df = dl; }
+            if (!(cnt == k && df >= hd[0])) { stack_node[sp] = far; stack_d[sp++] = df; }
+            if (!(cnt == k && dn >= hd[0])) { stack_node[sp] = near; stack_d[sp++] = dn; }
+        }
+        kth_sq_out[p] = hd[0];
+        if (nbr_out) memcpy(nbr_out + (size_t)p * k, hix, (size_t)k * sizeof *hix);
+    }
+    free(hd);
+    free(hix);
+    return ES_OK;
+}
