@@ -31,6 +31,12 @@ function blobs(c, m, dim, gap, seed) {
 }
 const finite = (a) => a.every(Number.isFinite);
 
+test('SGD kernels: SIMD negative-sample pushes agree with the scalar twin, fast power with libm (in wasm)', async () => {
+  const e = await engine();
+  const d = e.scoped((alloc) => { const p = alloc(4); e.call('es_umap_kernel_selftest', p); return e.getF32(p); });
+  assert.ok(d < 1e-5, `largest relative difference ${d}`);
+});
+
 test('a and b fitted from min_dist and spread as umap-learn (find_ab_params)', async () => {
   const e = await engine();
   const { a, b } = findAbParamsWith(e, 1, 0.1);

@@ -67,3 +67,9 @@ ES_EXPORT int es_umap_find_ab(float spread, float min_dist, float *out) {
     es_error *err = es_api_begin();
     return es_api_return(umap_find_ab(spread, min_dist, &out[0], &out[1], err));
 }
+
+/* SGD kernels: SIMD vs generic and fast power vs libm (see umap_kernel_selftest) */
+ES_EXPORT int es_umap_kernel_selftest(float *max_rel_diff_out) {
+    es_error *err = es_api_begin();
+    return es_api_return(umap_kernel_selftest(max_rel_diff_out, err));
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "similarity.h"
+#include "umap_sgd_f32.h"
 
 #define SMOOTH_K_TOLERANCE 1e-5
 #define MIN_K_DIST_SCALE 1e-3
@@ -703,37 +704,7 @@ fail:
 }
 
 /* ------------------------------------------------------------------------------- layout */
-/* x^y for x > 0 as 2^(y log2 x): log2 from the exponent bits plus a degree-6 polynomial of the
- * mantissa (abs error 2e-6), 2^t by integer/fraction split and a degree-5 polynomial (rel error 1e-7).
- * No division and a short dependency chain: the SGD below is latency-bound (consecutive edges move
- * the same point), and libm pow costs several times more in wasm. Inputs here are squared distances
- * > 0 and b in (0, 2]; the result's relative error (~1e-6) is far below the SGD's sampling noise. */
-static inline float fast_pow(float x, float y) {
-    union {
-        float f;
-        uint32_t u;
-    } v = {x};
-    float e = (float)((int)((v.u >> 23) & 0xff) - 127);
-    v.u = (v.u & 0x007fffffu) | 0x3f800000u; /* mantissa in [1, 2) */
-    float m = v.f - 1.f;
-    /* Estrin's scheme: pairs first, so the chain is 3 multiply-adds deep instead of 6 */
-    float m2 = m * m, m4 = m2 * m2;
-    float l2 = (2.1172477e-06f + 1.4424755f * m) + m2 * (-0.71755898f + 0.45553027f * m) +
-               m4 * ((-0.27462756f + 0.11930088f * m) + m2 * -0.025123770f);
-    float t = y * (l2 + e);
-    if (t < -126.f) return 0.f;
-    if (t > 127.f) return INFINITY;
-    float fi = floorf(t), f = t - fi;
-    float f2 = f * f;
-    float p = (0.99999990f + 0.69315462f * f) + f2 * (0.24014079f + 0.055863258f * f) +
-              (f2 * f2) * (0.0089462249f + 0.0018951086f * f);
-    union {
-        float f;
-        uint32_t u;
-    } r;
-    r.u = (uint32_t)((int)fi + 127) << 23;
-    return p * r.f;
-}
+#define fast_pow umap_fast_powf
 
 static inline float clip4(float v) { return v > 4.f ? 4.f : (v < -4.f ? -4.f : v); }
 
@@ -770,6 +741,17 @@ static inline __attribute__((always_inline)) void layout_epoch_dim(umap_ctx *c, 
          * independent chains instead of one long serial dependency (the SGD is latency-bound). */
         float acc[DIM > 0 ? DIM : 1];
         for (int t = 0; t < dim; t++) acc[t] = 0.f;
+        if (DIM == 2) { /* the map: batches of samples through the SIMD kernel */
+            int32_t batch[32];
+            for (int q0 = 0; q0 < n_neg; q0 += 32) {
+                int cnt = n_neg - q0 < 32 ? n_neg - q0 : 32;
+                for (int q = 0; q < cnt; q++) batch[q] = (int32_t)knn_rng_below(&c->rng, (uint32_t)n);
+                float part[2];
+                umap_neg_2d(emb, batch, cnt, cur, j, a, b, 2.f * gamma * b, part);
+                acc[0] += part[0];
+                acc[1] += part[1];
+            }
+        } else
         for (int q = 0; q < n_neg; q++) {
             int kk = (int)knn_rng_below(&c->rng, (uint32_t)n);
             const float *o = emb + (size_t)kk * dim;
@@ -818,4 +800,37 @@ umap_info umap_get_info(const umap_ctx *c) {
     umap_info z;
     memset(&z, 0, sizeof z);
     return c ? c->info : z;
+}
+
+es_status umap_kernel_selftest(float *max_rel_diff_out, es_error *err) {
+    enum { NP = 257 };
+    float *emb = malloc(sizeof(float) * 2 * NP);
+    int32_t idx[64];
+    if (!emb) return es_fail(err, ES_ERR_NOMEM, "out of memory in the kernel self-test");
+    knn_rng r = {77};
+    for (int i = 0; i < 2 * NP; i++) emb[i] = knn_rng_float(&r) * 20.f - 10.f;
+    emb[2] = emb[0]; /* a coincident pair */
+    emb[3] = emb[1];
+    float worst = 0.f;
+    for (int count = 0; count <= 64; count++) {
+        for (int q = 0; q < count; q++) idx[q] = (int32_t)knn_rng_below(&r, NP);
+        if (count > 2) idx[1] = 1, idx[2] = 0;
+        for (int self = 0; self < 3; self++) {
+            float s1[2], s2[2];
+            umap_neg_2d(emb, idx, count, emb + 2 * self, self, 1.577f, 0.895f, 2.f * 0.895f, s1);
+            umap_neg_2d_generic(emb, idx, count, emb + 2 * self, self, 1.577f, 0.895f, 2.f * 0.895f, s2);
+            for (int t = 0; t < 2; t++) {
+                float m = fabsf(s2[t]) > 1.f ? fabsf(s2[t]) : 1.f, v = fabsf(s1[t] - s2[t]) / m;
+                if (v > worst) worst = v;
+            }
+        }
+    }
+    /* the power against libm over the range the SGD meets */
+    for (float x = 1e-6f; x < 1e6f; x *= 1.37f) {
+        float v = fabsf(umap_fast_powf(x, 0.895f) / powf(x, 0.895f) - 1.f);
+        if (v > worst) worst = v;
+    }
+    free(emb);
+    *max_rel_diff_out = worst;
+    return ES_OK;
 }

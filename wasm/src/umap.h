@@ -86,4 +86,8 @@ void umap_free(umap_ctx *ctx);
 es_status umap_smooth_knn_dist(const float *knn_dist, int n, int k, float local_connectivity, float *sigma_out,
                                float *rho_out, es_error *err);
 
+/* Checks the SGD kernels: SIMD vs generic negative-sample pushes, and the fast power against libm;
+ * reports the largest relative difference. */
+es_status umap_kernel_selftest(float *max_rel_diff_out, es_error *err);
+
 #endif

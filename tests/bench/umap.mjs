@@ -1,0 +1,122 @@
+// npm run bench -- umap [--sizes=2000,10000,50000] [--umap-js-max=N] [--no-python] [--runs=N]
+// Wall time of a whole UMAP fit (kNN graph + layout) of n points of 384-d unit-norm "sentence-like"
+// blobs, on ONE thread, for embedscape (wasm SIMD, in-process engine), umap-js (npm) and umap-learn
+// (Debian's python3 + umap-learn, subprocess; skipped when absent or with --no-python). Same
+// parameters for all: n_neighbors 15, min_dist 0.1, 2-D, euclidean (= cosine ranking on unit rows),
+// n_epochs 500 for n <= 10000 else 200. umap-learn runs with random_state set (its single-threaded
+// mode); its numba compilation is timed separately by a small warm-up fit. umap-js at 50 000 points
+// takes very long: --umap-js-max=N skips it above N points (default: no cap).
+// Prints the median of --runs (default 1) per size and the ratios. Never asserts on time.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { createEngine } from '../../web/lib/engine.js';
+import { runUmapWith } from '../../web/lib/umap.js';
+import { formatNpy } from '../../web/lib/io.js';
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+
+/** n unit-norm rows in dim dimensions around 25 random centres of different spreads. */
+export function sentenceLikeBlobs(n, dim, seed = 1) {
+  let s = seed >>> 0;
+  const u = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return (s + 0.5) / 2 ** 32; };
+  const gauss = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  const c = 25;
+  const centres = Array.from({ length: c }, () => Float64Array.from({ length: dim }, gauss));
+  const spread = Array.from({ length: c }, () => 0.35 + 0.5 * u());
+  const data = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const k = Math.floor(u() * c);
+    let norm = 0;
+    const row = new Float64Array(dim);
+    for (let t = 0; t < dim; t++) { row[t] = centres[k][t] + spread[k] * gauss(); norm += row[t] * row[t]; }
+    norm = Math.sqrt(norm);
+    for (let t = 0; t < dim; t++) data[i * dim + t] = row[t] / norm;
+  }
+  return { data, n, dim };
+}
+
+const PY = `
+import sys, time, numpy as np, warnings
+warnings.filterwarnings('ignore')
+t0 = time.time()
+import umap
+X = np.load(sys.argv[1]); n_epochs = int(sys.argv[2])
+t1 = time.time()
+umap.UMAP(n_neighbors=15, min_dist=0.1, n_components=2, metric='euclidean', random_state=42, n_epochs=200).fit_transform(X[:300])
+t2 = time.time()
+umap.UMAP(n_neighbors=15, min_dist=0.1, n_components=2, metric='euclidean', random_state=42, n_epochs=n_epochs).fit_transform(X)
+t3 = time.time()
+print(f"{umap.__version__} {t1-t0:.3f} {t2-t1:.3f} {t3-t2:.3f}")
+`;
+
+function runUmapLearn(file, nEpochs) {
+  const py = '/usr/bin/python3';
+  if (!existsSync(py)) return { skipped: 'no /usr/bin/python3' };
+  const r = spawnSync(py, ['-c', PY, file, String(nEpochs)], { encoding: 'utf8', env: { ...process.env, NUMBA_NUM_THREADS: '1', OMP_NUM_THREADS: '1' } });
+  if (r.status !== 0) return { skipped: (r.stderr || '').trim().split('\n').pop() || `exit ${r.status}` };
+  const [version, importS, warmS, fitS] = r.stdout.trim().split(/\s+/);
+  return { version, import: +importS, warm: +warmS, fit: +fitS };
+}
+
+export default async function (flags) {
+  const flag = (name, dflt) => flags.find((f) => f.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
+  const sizes = flag('sizes', '2000,10000,50000').split(',').map(Number);
+  const ujsMax = Number(flag('umap-js-max', Infinity));
+  const runs = Number(flag('runs', 1));
+  const python = !flags.includes('--no-python');
+  let UMAPjs = null;
+  try { ({ UMAP: UMAPjs } = await import('umap-js')); } catch { console.log('umap-js is not installed: skipped'); }
+  const engine = await createEngine();
+  const dir = mkdtempSync(path.join(tmpdir(), 'es-bench-umap-'));
+  console.log(`UMAP of n x 384 unit-norm blobs, one thread, n_neighbors 15, min_dist 0.1, 2-D; median of ${runs} run(s), seconds`);
+  console.log('      n  epochs  embedscape (knn)   umap-js   umap-learn (numba warm-up)   umap-js/es  umap-learn/es');
+  try {
+    for (const n of sizes) {
+      const x = sentenceLikeBlobs(n, 384, n);
+      const nEpochs = n <= 10000 ? 500 : 200;
+      const es = [];
+      let knn = '';
+      for (let r = 0; r < runs; r++) {
+        const t0 = performance.now();
+        const res = await runUmapWith(engine, x, { metric: 'euclidean', seed: 42, nEpochs });
+        es.push((performance.now() - t0) / 1000);
+        knn = res.info.knn;
+      }
+      let ujs = null;
+      if (UMAPjs && n <= ujsMax) {
+        const rows = Array.from({ length: n }, (_, i) => Array.from(x.data.subarray(i * 384, (i + 1) * 384)));
+        const t = [];
+        for (let r = 0; r < runs; r++) {
+          let s = 12345;
+          const random = () => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 2 ** 32; };
+          const t0 = performance.now();
+          new UMAPjs({ nNeighbors: 15, minDist: 0.1, nComponents: 2, nEpochs, random }).fit(rows);
+          t.push((performance.now() - t0) / 1000);
+        }
+        ujs = median(t);
+      }
+      let ul = null;
+      if (python) {
+        const f = path.join(dir, `x${n}.npy`);
+        writeFileSync(f, formatNpy(x.data, [n, 384]));
+        const t = [];
+        let last;
+        for (let r = 0; r < runs; r++) { last = runUmapLearn(f, nEpochs); if (last.skipped) break; t.push(last.fit); }
+        ul = last.skipped ? last : { ...last, fit: median(t) };
+      }
+      const e = median(es);
+      const f2 = (v) => (v == null ? '-' : v.toFixed(2));
+      const ulCol = !ul ? '-' : ul.skipped ? 'skipped' : `${f2(ul.fit)} (${f2(ul.warm)})`;
+      const ujsCol = ujs != null ? f2(ujs) : (UMAPjs ? `skipped (> --umap-js-max=${ujsMax})` : 'n/a');
+      console.log(`${String(n).padStart(7)}  ${String(nEpochs).padStart(6)}  ${f2(e).padStart(10)} (${knn})  ${ujsCol.padStart(8)}   ${ulCol.padStart(26)}   ${ujs != null ? (ujs / e).toFixed(1) + 'x' : '-'}`.padEnd(100) + `  ${ul && !ul.skipped ? (ul.fit / e).toFixed(1) + 'x' : '-'}`);
+      if (ul?.skipped) console.log(`        umap-learn skipped: ${ul.skipped}`);
+      if (ul?.version) console.log(`        (umap-learn ${ul.version}, import ${ul.import.toFixed(1)} s)`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
