@@ -1,0 +1,44 @@
+/* api_bert.c — flat exports for the BERT model: load from the folder's bytes, embed token ids, free. */
+#include "api.h"
+#include "bert.h"
+#include "model.h"
+
+/* Loads a model. JSON texts are NUL-terminated (NULL when the file is absent); st is model.safetensors
+ * (n bytes, only read during the call); dtype: 0 auto, 1 f32, 2 f16, 3 q8. *out receives the model,
+ * freed with es_bert_free. */
+ES_EXPORT int es_bert_load(const char *config_json, const char *modules_json, const char *pooling_json,
+                           const char *sbert_json, const uint8_t *st, size_t n, int dtype, bert_model **out) {
+    es_error *err = es_api_begin();
+    bert_files files = {config_json, modules_json, pooling_json, sbert_json, st, n};
+    bert_model_params p = bert_model_default_params();
+    p.dtype = (bert_dtype)dtype;
+    return es_api_return(bert_model_load(&files, p, out, err));
+}
+
+ES_EXPORT void es_bert_free(bert_model *m) { bert_model_free(m); }
+
+/* out (12 ints): n_layer, n_embd, n_head, n_ff, n_vocab, n_pos, n_type, max_seq_len, pooling
+ * (0 mean, 1 cls, 2 max), normalize, dtype (1 f32, 3 q8), weight MiB; *eps_out the LayerNorm eps. */
+ES_EXPORT int es_bert_info(const bert_model *m, int32_t *out, float *eps_out) {
+    es_error *err = es_api_begin();
+    if (!m) return es_api_return(es_fail(err, ES_ERR_ARG, "no model"));
+    const bert_config *c = &m->cfg;
+    int32_t v[12] = {c->n_layer, c->n_embd, c->n_head, c->n_ff, c->n_vocab, c->n_pos, c->n_type,
+                     m->max_seq_len, (int32_t)m->pooling, m->normalize, (int32_t)m->dtype,
+                     (int32_t)(m->weight_bytes >> 20)};
+    for (int i = 0; i < 12; i++) out[i] = v[i];
+    if (eps_out) *eps_out = c->ln_eps;
+    return ES_OK;
+}
+
+/* ids: the texts' ids back to back; lengths (n_seq); out (n_seq, n_embd) floats. */
+ES_EXPORT int es_bert_embed(bert_model *m, const int32_t *ids, const int32_t *lengths, int n_seq, float *out) {
+    es_error *err = es_api_begin();
+    return es_api_return(bert_embed(m, ids, lengths, n_seq, out, err));
+}
+
+/* Last hidden state of one text: out (n_tok, n_embd). */
+ES_EXPORT int es_bert_hidden(bert_model *m, const int32_t *ids, int n_tok, float *out) {
+    es_error *err = es_api_begin();
+    return es_api_return(bert_hidden(m, ids, n_tok, out, err));
+}
