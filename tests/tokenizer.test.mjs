@@ -313,7 +313,7 @@ test('malformed tokenizer.json and vocab.txt give a clear error naming the probl
   mkdirSync(ok, { recursive: true });
   writeFileSync(path.join(ok, 'tokenizer.json'), JSON.stringify(TINY));
   let r = cli(['tokenize', '--model', ok, '--input', input, '--max-length', '-3']);
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 2, 'a bad option value is a usage error');
   assert.match(r.stderr, /^embedscape: error: --max-length must be >= 0/);
   r = cli(['tokenize', '--input', input]);
   assert.equal(r.status, 2);

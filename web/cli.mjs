@@ -7,12 +7,11 @@
 // and turns user mistakes into one line on stderr: `embedscape: error: …`, exit 1 (2 for bad usage).
 
 import { EmbedscapeError, AbortError } from './lib/engine.js';
+import { UsageError } from './cli/errors.mjs';
 
 export const COMMANDS = ['tokenize', 'embed', 'similarity', 'umap', 'hdbscan', 'map', 'convert', 'fetch-model'];
 
-export class UsageError extends Error {
-  constructor(message) { super(message); this.name = 'UsageError'; }
-}
+export { UsageError };
 
 function optionHelp(o) {
   const arg = o.type === 'bool' ? '' : ` ${o.metavar ?? (o.choices ? o.choices.join('|') : o.type === 'string' ? 'VALUE' : 'N')}`;
@@ -131,7 +130,7 @@ export async function main(argv, io = { stdout: process.stdout, stderr: process.
     await mod.run(opts, io);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e?.name === 'UsageError') {
       io.stderr.write(`embedscape: error: ${e.message}\n(see 'embedscape ${cmd} --help')\n`);
       return 2;
     }

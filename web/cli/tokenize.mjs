@@ -6,7 +6,7 @@ import path from 'node:path';
 
 import { parseTexts } from '../lib/io.js';
 import { loadTokenizer } from '../lib/tokenizer.js';
-import { EmbedscapeError } from '../lib/engine.js';
+import { UsageError } from './errors.mjs';
 
 export const summary = "token ids of each text as the model's own tokenizer gives them (JSONL {\"ids\":[…]}, [CLS]/[SEP] included)";
 export const usage = '--model DIR --input F [--output F.jsonl] [--max-length N]';
@@ -21,8 +21,7 @@ export const options = [
 const CHUNK = 8192;
 
 export async function run(opts, io) {
-  // (not UsageError: importing cli.mjs from a command would wait on cli.mjs's own top-level await)
-  if (opts.maxLength !== undefined && opts.maxLength < 0) throw new EmbedscapeError(`--max-length must be >= 0 (0 = no truncation), got ${opts.maxLength}`);
+  if (opts.maxLength !== undefined && opts.maxLength < 0) throw new UsageError(`--max-length must be >= 0 (0 = no truncation), got ${opts.maxLength}`);
   const tok = await loadTokenizer(opts.model);
   const texts = parseTexts(new Uint8Array(await readFile(opts.input)), path.basename(opts.input));
   const parts = [];
