@@ -100,12 +100,15 @@ test('edge cases: n = 1, n = 2, n <= n_neighbors, duplicates', async () => {
   assert.ok(finite(same.embedding.data));
 });
 
-test('disconnected groups stay apart (random-init fallback reported)', async () => {
+test('disconnected groups stay apart (umap-learn\'s multi-component spectral layout)', async () => {
   const e = await engine();
   const x = blobs(2, 50, 6, 1000, 5);
   const r = await runUmapWith(e, x, { seed: 1, metric: 'euclidean', nEpochs: 200 });
   assert.equal(r.info.graphComponents, 2);
-  assert.equal(r.info.init, 'random');
+  assert.equal(r.info.init, 'spectral');
+  const many = await runUmapWith(e, blobs(7, 12, 7, 1000, 6), { seed: 1, metric: 'cosine', nEpochs: 50 });
+  assert.equal(many.info.graphComponents, 7, 'more components than 2 * dim: centroids placed spectrally');
+  assert.ok(finite(many.embedding.data));
   const y = r.embedding.data;
   const centre = (g) => [0, 1].map((t) => { let s = 0; for (let i = g * 50; i < g * 50 + 50; i++) s += y[2 * i + t]; return s / 50; });
   const spread = (g, c) => { let s = 0; for (let i = g * 50; i < g * 50 + 50; i++) s = Math.max(s, Math.hypot(y[2 * i] - c[0], y[2 * i + 1] - c[1])); return s; };

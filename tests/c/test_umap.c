@@ -124,6 +124,25 @@ static void test_umap(void) {
     umap_free(u1);
     umap_free(u2);
 
+    /* disconnected: 6 far groups (> 2 * dim components: centroids placed spectrally) */
+    {
+        int m = 66;
+        float *y = random_matrix(m, d, 5);
+        for (int i = 0; i < m; i++) y[i * d + (i < 60 ? i / 12 : 5)] += 100.f; /* the last group has 6 */
+        umap_params q = umap_default_params();
+        q.n_epochs = 20;
+        q.n_neighbors = 5;
+        umap_ctx *u;
+        CHECK(umap_create(y, m, d, &q, &u, &err) == ES_OK, "%s", err.message);
+        umap_info info = umap_get_info(u);
+        CHECK(info.n_graph_components == 6 && info.init == UMAP_INIT_SPECTRAL, "components %d init %d",
+              info.n_graph_components, (int)info.init);
+        umap_run_epochs(u, 20, &err);
+        for (int i = 0; i < m * 2; i++) CHECK(isfinite(umap_embedding(u)[i]), "non-finite output");
+        umap_free(u);
+        free(y);
+    }
+
     /* n = 1, n = 2, n <= n_neighbors */
     for (int m = 1; m <= 4; m++) {
         umap_ctx *u;

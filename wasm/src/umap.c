@@ -290,21 +290,24 @@ static int uf_find(int32_t *p, int x) {
     return x;
 }
 
-static int count_components(const csr *g, es_error *err, int *out) {
+/* Connected components: label_out (n) numbered 0.. in order of each component's lowest vertex (as
+ * scipy's connected_components numbers them); *count_out = number of components. */
+static es_status graph_components(const csr *g, int32_t *label_out, int *count_out, es_error *err) {
     int32_t *p = malloc(sizeof(int32_t) * (size_t)g->n);
     if (!p) return es_fail(err, ES_ERR_NOMEM, "out of memory");
     for (int i = 0; i < g->n; i++) p[i] = i;
-    int c = g->n;
     for (int i = 0; i < g->n; i++)
         for (long e = g->ptr[i]; e < g->ptr[i + 1]; e++) {
             int a = uf_find(p, i), b = uf_find(p, g->col[e]);
-            if (a != b) {
-                p[a < b ? b : a] = a < b ? a : b;
-                c--;
-            }
+            if (a != b) p[a < b ? b : a] = a < b ? a : b; /* the root is the lowest vertex */
         }
+    int c = 0;
+    for (int i = 0; i < g->n; i++) {
+        int r = uf_find(p, i);
+        label_out[i] = r == i ? c++ : label_out[r];
+    }
     free(p);
-    *out = c;
+    *count_out = c;
     return ES_OK;
 }
 
@@ -444,11 +447,16 @@ static es_status spectral_layout(const csr *g, int dim, knn_rng *rng, float *out
         jacobi_eigen(Ts, steps, ev, evec);
         free(Ts);
         /* pick the dim largest eigenvalues, largest first */
-        int used[256] = {0};
+        char *used = calloc((size_t)steps, 1);
+        if (!used) {
+            st = es_fail(err, ES_ERR_NOMEM, "out of memory");
+            goto done;
+        }
         for (int c = 0; c < dim; c++) {
             int best = -1;
-            for (int q = 0; q < steps && q < 256; q++)
+            for (int q = 0; q < steps; q++)
                 if (!used[q] && (best < 0 || ev[q] > ev[best])) best = q;
+            if (best < 0) break; /* cannot happen: steps >= dim */
             used[best] = 1;
             for (int i = 0; i < n; i++) {
                 double s = 0.0;
@@ -456,6 +464,7 @@ static es_status spectral_layout(const csr *g, int dim, knn_rng *rng, float *out
                 out[(size_t)i * dim + c] = (float)s;
             }
         }
+        free(used);
     }
 done:
     free(dinv);
@@ -465,6 +474,165 @@ done:
     free(T);
     free(ev);
     free(evec);
+    return st;
+}
+
+static double rng_normal(knn_rng *r);
+
+/* umap-learn's multi_component_layout: component centroids placed by a spectral embedding of their
+ * affinities exp(-dist^2) (or on the +-axes when there are at most 2*dim components), each component
+ * laid out spectrally on its own subgraph (randomly when tiny) and scaled to half the distance to
+ * the nearest other centroid. x (n, d) is the input; label (n) from graph_components; out (n, dim). */
+static es_status multi_component_layout(const float *x, int d, knn_metric metric, const csr *g, const int32_t *label,
+                                        int nc, int dim, knn_rng *rng, float *out, es_error *err) {
+    int n = g->n;
+    es_status st = ES_OK;
+    double *meta = calloc((size_t)nc * dim, sizeof(double));
+    int32_t *count = calloc((size_t)nc, sizeof(int32_t)), *local = malloc(sizeof(int32_t) * (size_t)n);
+    int32_t *members = malloc(sizeof(int32_t) * (size_t)n);
+    long *start = calloc((size_t)nc + 1, sizeof(long));
+    double *cen = NULL, *A = NULL, *V = NULL, *w = NULL;
+    float *sub_out = NULL;
+    csr sub = {0};
+    if (!meta || !count || !local || !members || !start) goto nomem;
+    for (int i = 0; i < n; i++) local[i] = count[label[i]]++;
+    for (int c = 0; c < nc; c++) start[c + 1] = start[c] + count[c];
+    for (int i = 0; i < n; i++) members[start[label[i]] + local[i]] = i;
+
+    if (nc > 2 * dim) {
+        cen = calloc((size_t)nc * d, sizeof(double));
+        A = calloc((size_t)nc * nc, sizeof(double));
+        V = malloc(sizeof(double) * (size_t)nc * nc);
+        w = malloc(sizeof(double) * (size_t)nc);
+        if (!cen || !A || !V || !w) goto nomem;
+        for (int i = 0; i < n; i++)
+            for (int t = 0; t < d; t++) cen[(size_t)label[i] * d + t] += x[(size_t)i * d + t];
+        for (int c = 0; c < nc; c++)
+            for (int t = 0; t < d; t++) cen[(size_t)c * d + t] /= count[c];
+        for (int a = 0; a < nc; a++)
+            for (int b = a + 1; b < nc; b++) {
+                const double *pa = cen + (size_t)a * d, *pb = cen + (size_t)b * d;
+                double dist;
+                if (metric == KNN_METRIC_EUCLIDEAN) {
+                    double s2 = 0;
+                    for (int t = 0; t < d; t++) s2 += (pa[t] - pb[t]) * (pa[t] - pb[t]);
+                    dist = sqrt(s2);
+                } else {
+                    double ab = 0, aa = 0, bb = 0;
+                    for (int t = 0; t < d; t++) ab += pa[t] * pb[t], aa += pa[t] * pa[t], bb += pb[t] * pb[t];
+                    dist = aa > 0 && bb > 0 ? 1 - ab / sqrt(aa * bb) : 1;
+                }
+                A[(size_t)a * nc + b] = A[(size_t)b * nc + a] = exp(-dist * dist);
+            }
+        /* sklearn's SpectralEmbedding on the precomputed affinity: normalised Laplacian (diagonal
+         * dropped), eigenvectors after the first, divided by sqrt(degree), sign fixed so the largest
+         * |entry| is positive; umap-learn then divides by the overall maximum. */
+        double *dd = malloc(sizeof(double) * (size_t)nc);
+        if (!dd) goto nomem;
+        for (int a = 0; a < nc; a++) {
+            double s = 0;
+            for (int b = 0; b < nc; b++) s += A[(size_t)a * nc + b];
+            dd[a] = s > 0 ? sqrt(s) : 1;
+        }
+        for (int a = 0; a < nc; a++)
+            for (int b = 0; b < nc; b++) A[(size_t)a * nc + b] /= dd[a] * dd[b];
+        jacobi_eigen(A, nc, w, V);
+        char *used = calloc((size_t)nc, 1);
+        if (!used) {
+            free(dd);
+            goto nomem;
+        }
+        for (int k = 0; k <= dim; k++) {
+            int best = -1;
+            for (int q = 0; q < nc; q++)
+                if (!used[q] && (best < 0 || w[q] > w[best])) best = q;
+            if (best < 0) break; /* cannot happen: nc > 2 * dim */
+            used[best] = 1;
+            if (k == 0) continue; /* the trivial vector */
+            double big = 0;
+            for (int a = 0; a < nc; a++) {
+                double v = V[(size_t)a * nc + best] / dd[a];
+                meta[(size_t)a * dim + (k - 1)] = v;
+                if (fabs(v) > fabs(big)) big = v;
+            }
+            if (big < 0)
+                for (int a = 0; a < nc; a++) meta[(size_t)a * dim + (k - 1)] = -meta[(size_t)a * dim + (k - 1)];
+        }
+        free(used);
+        free(dd);
+        double mx = -INFINITY;
+        for (size_t q = 0; q < (size_t)nc * dim; q++)
+            if (meta[q] > mx) mx = meta[q];
+        if (mx > 0)
+            for (size_t q = 0; q < (size_t)nc * dim; q++) meta[q] /= mx;
+    } else {
+        int k = (nc + 1) / 2;
+        for (int c = 0; c < nc; c++) meta[(size_t)c * dim + (c % k)] = c < k ? 1.0 : -1.0;
+    }
+
+    sub_out = malloc(sizeof(float) * (size_t)n * dim);
+    sub.ptr = malloc(sizeof(long) * ((size_t)n + 1));
+    sub.col = malloc(sizeof(int32_t) * (size_t)(g->nnz ? g->nnz : 1));
+    sub.val = malloc(sizeof(float) * (size_t)(g->nnz ? g->nnz : 1));
+    if (!sub_out || !sub.ptr || !sub.col || !sub.val) goto nomem;
+    for (int c = 0; c < nc; c++) {
+        double range = INFINITY;
+        for (int o = 0; o < nc; o++) {
+            double s2 = 0;
+            for (int t = 0; t < dim; t++) s2 += (meta[(size_t)c * dim + t] - meta[(size_t)o * dim + t]) * (meta[(size_t)c * dim + t] - meta[(size_t)o * dim + t]);
+            if (s2 > 0 && sqrt(s2) < range) range = sqrt(s2);
+        }
+        range = isfinite(range) ? range / 2 : 1.0;
+        int m = count[c];
+        const int32_t *mem = members + start[c];
+        int ok = 0;
+        if (!(m < 2 * dim || m <= dim + 1)) {
+            sub.n = m;
+            long nnz = 0;
+            for (int q = 0; q < m; q++) {
+                sub.ptr[q] = nnz;
+                for (long e = g->ptr[mem[q]]; e < g->ptr[mem[q] + 1]; e++) {
+                    sub.col[nnz] = local[g->col[e]];
+                    sub.val[nnz] = g->val[e];
+                    nnz++;
+                }
+            }
+            sub.ptr[m] = nnz;
+            sub.nnz = nnz;
+            es_error e2 = {0};
+            es_status s2 = spectral_layout(&sub, dim, rng, sub_out, &e2);
+            if (s2 == ES_ERR_NOMEM) goto nomem;
+            if (s2 == ES_OK) {
+                float mx = 0.f;
+                for (size_t q = 0; q < (size_t)m * dim; q++)
+                    if (fabsf(sub_out[q]) > mx) mx = fabsf(sub_out[q]);
+                double ex = mx > 0 ? range / mx : 1.0;
+                for (int q = 0; q < m; q++)
+                    for (int t = 0; t < dim; t++)
+                        out[(size_t)mem[q] * dim + t] = (float)(sub_out[(size_t)q * dim + t] * ex + meta[(size_t)c * dim + t]);
+                ok = 1;
+            }
+        }
+        if (!ok)
+            for (int q = 0; q < m; q++)
+                for (int t = 0; t < dim; t++)
+                    out[(size_t)mem[q] * dim + t] = (float)((knn_rng_float(rng) * 2.0 - 1.0) * range + meta[(size_t)c * dim + t]);
+    }
+    goto done;
+nomem:
+    st = es_fail(err, ES_ERR_NOMEM, "out of memory for the multi-component initialisation");
+done:
+    free(meta);
+    free(count);
+    free(local);
+    free(members);
+    free(start);
+    free(cen);
+    free(A);
+    free(V);
+    free(w);
+    free(sub_out);
+    csr_free(&sub);
     return st;
 }
 
@@ -561,6 +729,7 @@ es_status umap_create(const float *x, int n, int d, const umap_params *params, u
         return ES_OK;
     }
 
+    int spectral_ok = 0;
     /* 1. kNN (n_neighbors counts the point itself; clamped to n - 1 like umap-learn, at least 2) */
     int k = p.n_neighbors;
     if (k > n - 1) k = n - 1;
@@ -624,17 +793,27 @@ es_status umap_create(const float *x, int n, int d, const umap_params *params, u
         g.ptr[n] = q;
         g.nnz = q;
     }
-    if ((st = count_components(&g, err, &c->info.n_graph_components))) goto fail;
-
-    /* 4. initial layout */
-    int spectral_ok = 0;
-    if (p.init == UMAP_INIT_SPECTRAL && c->info.n_graph_components == 1 && n > dim + 1) {
-        es_error e2 = {0};
-        if (spectral_layout(&g, dim, &c->rng, c->embedding, &e2) == ES_OK) spectral_ok = 1;
-        else if (e2.status == ES_ERR_NOMEM) {
-            st = es_fail(err, ES_ERR_NOMEM, "%s", e2.message);
+    {
+        int32_t *label = malloc(sizeof(int32_t) * (size_t)n);
+        if (!label) {
+            st = es_fail(err, ES_ERR_NOMEM, "out of memory");
             goto fail;
         }
+        st = graph_components(&g, label, &c->info.n_graph_components, err);
+
+        /* 4. initial layout: spectral (per component when the graph is disconnected, as umap-learn),
+         * random when asked for, for tiny inputs, or when the eigen-solve fails */
+        if (st == ES_OK && p.init == UMAP_INIT_SPECTRAL && n > dim + 1) {
+            es_error e2 = {0};
+            es_status s2 = c->info.n_graph_components == 1
+                               ? spectral_layout(&g, dim, &c->rng, c->embedding, &e2)
+                               : multi_component_layout(x, d, p.metric, &g, label, c->info.n_graph_components, dim,
+                                                        &c->rng, c->embedding, &e2);
+            if (s2 == ES_OK) spectral_ok = 1;
+            else if (s2 == ES_ERR_NOMEM) st = es_fail(err, ES_ERR_NOMEM, "%s", e2.message);
+        }
+        free(label);
+        if (st) goto fail;
     }
     if (spectral_ok) {
         float mx = 0.f;
