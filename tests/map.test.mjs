@@ -111,7 +111,7 @@ test('map: user mistakes give one-line errors', async (t) => {
 test('map --help lists every option with its default', async () => {
   const r = await cli(['map', '--help']);
   assert.equal(r.code, 0);
-  for (const s of ['--n-neighbors N', '(default: 15)', '--min-dist', '(default: 0.1)', '--min-cluster-size', '--min-samples', '--method eom|leaf', '--metric cosine|euclidean', '--seed', '--threads']) {
+  for (const s of ['--n-neighbors N', '(default: 15)', '--min-dist', '(default: 0.1)', '--min-cluster-size', '--min-samples', '--method eom|leaf', '--metric cosine|euclidean', '--seed', '--threads', '--dtype auto|f32|f16|q8']) {
     assert.ok(r.stdout.includes(s), s);
   }
 });

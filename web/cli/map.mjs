@@ -16,6 +16,7 @@ export const options = [
   { name: 'model', type: 'string', required: true, metavar: 'DIR', help: 'sentence-transformers model folder (see models/README.md)' },
   { name: 'input', type: 'string', required: true, metavar: 'F', help: 'texts: .txt (one per line), .jsonl ("text" field) or .csv ("text" or first column)' },
   { name: 'output', type: 'string', required: true, metavar: 'F', help: 'the map JSON to write' },
+  { name: 'dtype', type: 'string', default: 'auto', choices: ['auto', 'f32', 'f16', 'q8'], help: 'weights in the engine: as stored in the folder (auto), or converted on load' },
   { name: 'n-neighbors', type: 'int', default: 15, help: 'UMAP: size of the local neighbourhood' },
   { name: 'min-dist', type: 'number', default: 0.1, help: 'UMAP: how tightly points may pack together' },
   { name: 'metric', type: 'string', default: 'cosine', choices: ['cosine', 'euclidean'], help: 'UMAP: distance between embeddings' },
@@ -83,7 +84,7 @@ export async function run(opts, io) {
   try {
     model = await api.loadModel(opts.model, {
       pool,
-      threads,
+      dtype: opts.dtype,
       onProgress: (e) => { if (e && e.total) p.step('loading model', e.loaded ?? e.done ?? 0, e.total); },
     });
     p.note(`embedding ${texts.length} texts with ${model.name ?? path.basename(opts.model)} (${threads} thread${threads === 1 ? '' : 's'})`);
@@ -122,7 +123,7 @@ export async function run(opts, io) {
     p.note(`wrote ${opts.output}`);
     return map;
   } finally {
-    model?.dispose?.();
+    await model?.dispose?.();
     if (ownPool) pool.dispose();
   }
 }
