@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, artifactDir } from '../helpers.mjs';
+import { ROOT, artifactDir, needShared } from '../helpers.mjs';
 import { serveStatic, launchChromium, countColors } from './browser.helpers.mjs';
 import { clusterColor } from '../../web/lib/palette.js';
 
@@ -175,5 +175,57 @@ test('<embedscape-map> explains a missing or broken map file', async (t) => {
     assert.match(msgs[2], /docs\.html is not valid JSON/);
   } finally {
     await b.close();
+  }
+});
+
+test('<embedscape-map model=…> places a reader\'s own text, loading the engine and model only then', async (t) => {
+  const modelDir = needShared(t, 'fixtures', 'bert-tiny');
+  if (!modelDir) return;
+  const api = await import('../../web/embedscape.js');
+  if (typeof api.loadModel !== 'function') {
+    const why = 'loadModel is not in this build yet';
+    if (process.env.CI) throw new Error(why);
+    t.skip(why);
+    return;
+  }
+  const local = await serveStatic(ROOT, { '/model/': modelDir });
+  const b = await launchChromium(t);
+  if (!b) { await local.close(); return; }
+  const { page } = b;
+  try {
+    await page.goto(`${local.url}/web/examples/docs.html`);
+    await page.evaluate(() => {
+      const el = document.createElement('embedscape-map');
+      el.id = 'live';
+      el.setAttribute('src', 'five-topics.map.json');
+      el.setAttribute('model', '/model/');
+      el.setAttribute('loading', 'eager');
+      document.querySelector('main').prepend(el);
+    });
+    await waitLoaded(page, '#live');
+    assert.ok(!local.requests.some((p) => p.startsWith('/model/') || /engine|embedscape\.js/.test(p)), 'nothing heavy before the reader asks');
+    assert.equal(await page.evaluate(() => document.querySelector('#live').shadowRoot.querySelector('.live').hidden), false);
+    const text = MAP.texts[3];
+    await page.evaluate((s) => { document.querySelector('#live').shadowRoot.querySelector('.live input').value = s; }, text);
+    const placed = page.evaluate(() => new Promise((r) => document.querySelector('#live').addEventListener('embedscape-place', (e) => r(e.detail), { once: true })));
+    await page.evaluate(() => document.querySelector('#live').shadowRoot.querySelector('.live button').click());
+    const detail = await placed;
+    // a text of the map is its own nearest neighbour (cosine 1), and the pin lands among its neighbours
+    assert.equal(detail.nearest[0].index, 3);
+    assert.ok(detail.nearest[0].sim > 0.9999, `cosine ${detail.nearest[0].sim}`);
+    const xs = detail.nearest.map((n) => MAP.x[n.index]), ys = detail.nearest.map((n) => MAP.y[n.index]);
+    assert.ok(detail.x >= Math.min(...xs) && detail.x <= Math.max(...xs) && detail.y >= Math.min(...ys) && detail.y <= Math.max(...ys));
+    const ui = await page.evaluate(() => {
+      const r = document.querySelector('#live').shadowRoot;
+      return { pin: !r.querySelector('.pin').hidden, out: r.querySelector('.live output').textContent };
+    });
+    assert.equal(ui.pin, true);
+    assert.match(ui.out, /^Closest: “/);
+    assert.ok(local.requests.includes('/model/model.safetensors'));
+    await page.locator('#live').screenshot({ path: path.join(shots, 'docs-live-text.png') });
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+    await local.close();
   }
 });

@@ -540,10 +540,11 @@ export class EmbedscapeMap extends HTMLElement {
       const { model, vectors } = this._live;
       const q = normalizeRows(await model.embed([text]));
       const near = nearest(vectors, q.data, 5, this.map.texts);
-      // where UMAP would start a new point: the similarity-weighted mean of its nearest neighbours
+      // where UMAP would start a new point: a mean of its nearest neighbours' positions, weighted by
+      // a kernel on their similarity so that the closest ones dominate (an exact match lands on itself)
       let sx = 0, sy = 0, sw = 0;
       for (const { index, sim } of near) {
-        const w = Math.max(sim, 0) + 1e-6;
+        const w = Math.exp((sim - near[0].sim) / 0.05);
         sx += w * this.map.xy.data[2 * index]; sy += w * this.map.xy.data[2 * index + 1]; sw += w;
       }
       this._pinAt = [sx / sw, sy / sw];
