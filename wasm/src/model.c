@@ -356,7 +356,7 @@ es_status bert_model_load(const bert_files *files, bert_model_params params, ber
     if (m->dtype == BERT_DTYPE_AUTO) {
         char full[256];
         const st_tensor *t = find_tensor(&L, "encoder.layer.0.intermediate.dense.weight", full, sizeof full);
-        m->dtype = (t && t->dtype == ST_I8) ? BERT_DTYPE_Q8 : BERT_DTYPE_F32;
+        m->dtype = !t ? BERT_DTYPE_F32 : t->dtype == ST_I8 ? BERT_DTYPE_Q8 : t->dtype == ST_F16 ? BERT_DTYPE_F16 : BERT_DTYPE_F32;
     }
     float *types = NULL;
     if ((st = read_tensor(&L, "embeddings.word_embeddings.weight", c->n_vocab, H, &m->word_emb, NULL)) ||

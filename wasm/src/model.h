@@ -35,8 +35,8 @@ typedef struct bert_config {
 
 typedef enum bert_pooling { BERT_POOL_MEAN = 0, BERT_POOL_CLS = 1, BERT_POOL_MAX = 2 } bert_pooling;
 
-/* How the engine keeps the linear-layer weights. AUTO: int8 when the file stores them as I8, f32
- * otherwise. F16 rounds f32 weights to half precision (the values a converted f16 file holds) and
+/* How the engine keeps the linear-layer weights. AUTO: int8 when the file stores them as I8, f16 when
+ * F16, f32 otherwise. F16 rounds f32 weights to half precision (the values a converted f16 file holds) and
  * computes in f32. Q8 quantises per output row to int8 and runs the int8 GEMM. */
 typedef enum bert_dtype { BERT_DTYPE_AUTO = 0, BERT_DTYPE_F32 = 1, BERT_DTYPE_F16 = 2, BERT_DTYPE_Q8 = 3 } bert_dtype;
 
@@ -78,7 +78,7 @@ typedef struct bert_model {
     bert_pooling pooling;
     int normalize;          /* 1: L2-normalise the pooled vector */
     int max_seq_len;        /* tokens per text including [CLS]/[SEP], from sentence_bert_config.json */
-    bert_dtype dtype;       /* what the linear layers run in: F32 (also for F16) or Q8 */
+    bert_dtype dtype;       /* what the linear layers run in: F32, F16 (f32 arithmetic, half-precision weights) or Q8 */
     float *word_emb;        /* (n_vocab, n_embd) */
     float *pos_emb;         /* (n_pos, n_embd) */
     float *type_emb;        /* (n_embd): token type 0 */
