@@ -71,6 +71,25 @@ test('the handout folder and its zip are built', (t) => {
   assert.ok(readFileSync(path.join(out, 'js', 'model.js'), 'utf8').includes(JSON.stringify(weights)));
 });
 
+test('--dtype q8 embeds a converted, smaller copy of the model', async (t) => {
+  const model = needShared(t, 'fixtures', 'bert-tiny');
+  if (!model) return;
+  if (!(await import('node:fs')).existsSync(path.join(ROOT, 'web', 'cli', 'convert.mjs'))) {
+    const why = 'the convert command is not in this build yet';
+    if (process.env.CI) throw new Error(why);
+    t.skip(why);
+    return;
+  }
+  const q8 = path.join(work, 'handout-q8');
+  const r = await build(['--model', model, '--dtype', 'q8', '--out', q8, '--no-zip']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /model: bert-tiny-q8/);
+  const js = readFileSync(path.join(q8, 'js', 'model.js'), 'utf8');
+  assert.ok(js.includes('"models/bert-tiny-q8/model.safetensors"'));
+  assert.ok(statSync(path.join(q8, 'js', 'model.js')).size < 0.7 * statSync(path.join(out, 'js', 'model.js')).size);
+  assert.match(readFileSync(path.join(q8, 'js', 'engine-and-worker.js'), 'utf8'), /EMBEDSCAPE_HANDOUT\.model = "models\/bert-tiny-q8\/"/);
+});
+
 test('build errors are one clear line', async () => {
   const r = await build(['--model', path.join(work, 'nope'), '--out', path.join(work, 'x'), '--no-zip']);
   assert.equal(r.code, 1);
