@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { ROOT, artifactDir, needShared } from '../helpers.mjs';
@@ -125,6 +126,13 @@ async function hoverLonelyPoint(page, preferIndex = -1) {
   return { ...target, shown };
 }
 
+/** A full-page screenshot with every step rendered (off-screen steps are skipped by content-visibility). */
+async function fullScreenshot(page, file) {
+  await page.evaluate(() => { for (const s of document.querySelectorAll('.step')) s.style.contentVisibility = 'visible'; });
+  await page.screenshot({ path: path.join(ART, file), fullPage: true });
+  await page.evaluate(() => { for (const s of document.querySelectorAll('.step')) s.style.contentVisibility = ''; });
+}
+
 async function saveDownload(page, button, name) {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
   const file = path.join(ART, name);
@@ -241,7 +249,7 @@ test('page: a saved map opens without a model; hover, search, legend, exports, s
     assert.deepEqual(tableRows.sort(), [...sizes.keys()].sort());
 
     await checkExports(page, { texts: m.texts, legendRows: shownLegend });
-    await page.screenshot({ path: path.join(ART, 'mapfile-full.png'), fullPage: true });
+    await fullScreenshot(page, 'mapfile-full.png');
     await checkXssInert(page);
     checkRequests(requests, srv.url, ['/web/']);
     assert.deepEqual(problems, []);
@@ -294,8 +302,11 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     const wall = Date.now() - t0;
     assert.equal(await page.evaluate(() => document.body.dataset.phase), 'ready', await page.textContent('#error-text'));
     const timings = await page.evaluate(() => globalThis.embedscape.state.timings);
+    // long tasks on the main thread while the page works (screenshots and downloads are not part of it)
+    const tasksSince = (mark) => page.evaluate((m) => globalThis.__longTasks.filter((e) => e.start >= globalThis[m]).map((e) => Math.round(e.duration)), mark);
+    const longTasks = { run: await tasksSince('__runStart') };
     console.log(`# paste -> map, five-topics (201 texts, random-weight bert-tiny): ${wall} ms wall; page timings ${JSON.stringify(timings)}`);
-    await page.screenshot({ path: path.join(ART, 'e2e-full.png'), fullPage: true });
+    await fullScreenshot(page, 'e2e-full.png');
 
     // progress finished, one vector shown, similarity table sorted with the query first
     assert.equal(await page.textContent('#embed-done'), '201 / 201');
@@ -329,8 +340,10 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
 
     // a cluster slider re-clusters at once, without embedding or UMAP again
     await page.evaluate(() => { globalThis.__vectors = globalThis.embedscape.state.vectors; globalThis.__xy = globalThis.embedscape.state.xy; globalThis.__phases = []; });
+    await page.evaluate(() => { globalThis.__mark1 = performance.now(); });
     await page.locator('#min-cluster-size').fill('12');
     await page.waitForFunction(() => globalThis.embedscape.state.params.hdbscan.min_cluster_size === 12 && document.body.dataset.phase === 'ready');
+    longTasks.recluster = await tasksSince('__mark1');
     const after = await page.evaluate(() => ({
       sameVectors: globalThis.embedscape.state.vectors === globalThis.__vectors,
       sameXy: globalThis.embedscape.state.xy === globalThis.__xy,
@@ -347,20 +360,48 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
 
     // a layout slider reruns UMAP and clustering, not the embedding
     await page.evaluate(() => { globalThis.__phases = []; });
+    await page.evaluate(() => { globalThis.__mark2 = performance.now(); });
     await page.locator('#min-dist').fill('0.3');
     await page.waitForFunction(() => globalThis.embedscape.state.params.umap.min_dist === 0.3 && document.body.dataset.phase === 'ready', null, { timeout: 60_000 });
+    longTasks.relayout = await tasksSince('__mark2');
     const after2 = await page.evaluate(() => ({ sameVectors: globalThis.embedscape.state.vectors === globalThis.__vectors, phases: globalThis.__phases }));
     assert.ok(after2.sameVectors, 'vectors are kept');
     assert.ok(after2.phases.includes('layout') && !after2.phases.includes('embedding'), `phases: ${after2.phases}`);
     await page.locator('#step-map').screenshot({ path: path.join(ART, 'e2e-map-min-dist-0.3.png') });
 
     await checkExports(page, { texts, legendRows: await legend(page) });
-    // long tasks during the run (loading the page's modules before it is not part of a run)
-    const longTasks = await page.evaluate(() => globalThis.__longTasks.filter((e) => e.start >= globalThis.__runStart).map((e) => e.duration));
-    console.log(`# main-thread long tasks during the run (ms): ${JSON.stringify(longTasks.map((d) => Math.round(d)))}`);
-    assert.ok(longTasks.every((d) => d <= 100), `no main-thread task over 100 ms: ${longTasks}`);
+    console.log(`# main-thread long tasks (ms) during the run, a re-clustering, a re-layout: ${JSON.stringify(longTasks)}`);
+    // A time limit only means something on a machine that is not busy with other work: it is
+    // asserted when the load average per core is below 2, and reported otherwise.
+    const all = [...longTasks.run, ...longTasks.recluster, ...longTasks.relayout];
+    const load = os.loadavg()[0] / os.cpus().length;
+    if (load < 2) assert.ok(all.every((d) => d <= 100), `no main-thread task over 100 ms: ${JSON.stringify(longTasks)}`);
+    else console.log(`# long-task limit (100 ms) not asserted: the machine is busy (load ${load.toFixed(1)} per core)`);
     checkRequests(requests, srv.url, ['/web/', '/__model/bert-tiny/']);
     assert.deepEqual(problems, []);
+
+    // the second sample set, with prefers-reduced-motion: the map appears once, settled (no animation)
+    const second = await openPage(browser.context, `${srv.url}/web/?model=/__model/bert-tiny/`);
+    await second.page.emulateMedia({ reducedMotion: 'reduce' });
+    await second.page.reload();
+    await second.page.waitForFunction(() => globalThis.embedscape?.view);
+    await second.page.evaluate(() => {
+      const v = globalThis.embedscape.view;
+      globalThis.__moves = 0;
+      const setPositions = v.setPositions.bind(v);
+      v.setPositions = (xy) => { globalThis.__moves++; return setPositions(xy); };
+    });
+    await second.page.selectOption('#sample-select', 'support-tickets.txt');
+    await second.page.waitForFunction(() => document.getElementById('text-count').textContent === '150 texts');
+    const t1 = Date.now();
+    await second.page.click('#embed-btn');
+    await second.page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 180_000 });
+    console.log(`# paste -> map, support-tickets (150 texts, random-weight bert-tiny, reduced motion): ${Date.now() - t1} ms wall; page timings ${JSON.stringify(await second.page.evaluate(() => globalThis.embedscape.state.timings))}`);
+    assert.equal(await second.page.evaluate(() => document.body.dataset.phase), 'ready');
+    assert.equal(await second.page.evaluate(() => globalThis.__moves), 0, 'no animated settling under prefers-reduced-motion');
+    assert.equal(await second.page.evaluate(() => globalThis.embedscape.view.n), 150);
+    await second.page.locator('#step-map').screenshot({ path: path.join(ART, 'e2e-support-tickets-reduced-motion.png') });
+    assert.deepEqual(second.problems, []);
   } finally {
     await browser.close();
     await srv.close();

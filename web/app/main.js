@@ -67,6 +67,9 @@ function hideError() {
   $('error').hidden = true;
 }
 
+/** Resolves after the next frame: lets the browser paint between two big DOM updates. */
+const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
 const isAbort = (e) => e && (e.name === 'AbortError' || e instanceof api.AbortError);
 
 /** Cancels this stage and the ones after it; returns a signal for a fresh run of this stage. */
@@ -225,7 +228,9 @@ async function loadModelLoop() {
     const onBytes = modelProgress(choice.label);
     try {
       const m = await loadModel(source.withProgress(choice.folder, onBytes, choice.expected ?? 0), {
-        onProgress: (p) => { if (p && p.total && p.loaded !== undefined) onBytes(p); },
+        onProgress: (p) => {
+          if (p?.status === 'load') $('model-progress-text').textContent = `starting the model in ${p.workers ?? 'the'} worker${p.workers === 1 ? '' : 's'}…`;
+        },
       });
       $('model-panel').hidden = true;
       $('model-progress-row').hidden = true;
@@ -285,6 +290,19 @@ function setupModel() {
 
 // ------------------------------------------------------------------------------------------------ 2. embed
 
+/** Slider ranges follow the number of texts (n_neighbors < n, cluster sizes <= n). */
+function fitSliders(n) {
+  const set = (id, max) => {
+    const input = $(id);
+    input.max = String(Math.max(Number(input.min), max));
+    if (Number(input.value) > Number(input.max)) input.value = input.max;
+    $(`${id}-out`).textContent = id === 'min-dist' ? Number(input.value).toFixed(2) : input.value;
+  };
+  set('n-neighbors', Math.min(100, n - 1));
+  set('min-cluster-size', Math.min(100, n));
+  set('min-samples', Math.min(100, n - 1));
+}
+
 function resetResults() {
   state.vectors = null; state.xy = null; state.labels = null; state.probabilities = null;
   state.outlierScores = null; state.clusters = [];
@@ -303,6 +321,7 @@ async function startEmbedding() {
   resetResults();
   state.texts = texts;
   state.origin = 'embed';
+  fitSliders(texts.length);
   state.timings = { start: performance.now() };
   setPhase('model');
   $('cancel-btn').disabled = false;
@@ -347,6 +366,7 @@ async function startEmbedding() {
     state.vectors = vectors;
     fillTextSelects();
     showVector(0);
+    await nextFrame();
     showSimilarity(0);
     await runUmap();
   } catch (e) {
@@ -388,18 +408,18 @@ function showVector(i) {
   for (const x of row) { norm += x * x; maxAbs = Math.max(maxAbs, Math.abs(x)); }
   $('vector-caption').textContent = `${v.dim} numbers · length ${Math.sqrt(norm).toFixed(3)} · largest |value| ${maxAbs.toFixed(3)}`;
   $('vector-numbers').textContent = '[' + Array.from(row, (x) => (x >= 0 ? ' ' : '') + x.toFixed(4)).join(', ') + ' ]';
+  // one pixel per dimension, stretched by CSS (image-rendering: pixelated keeps the bands sharp)
   const c = $('vector-strip');
-  const w = Math.max(1, Math.round(c.getBoundingClientRect().width || 600));
-  const dpr = devicePixelRatio || 1;
-  c.width = Math.round(w * dpr);
-  c.height = Math.round(40 * dpr);
+  c.width = v.dim;
+  c.height = 1;
   const ctx = c.getContext('2d');
-  const bw = c.width / v.dim;
+  const img = ctx.createImageData(v.dim, 1);
   const scale = maxAbs > 0 ? 1 / maxAbs : 1;
   for (let d = 0; d < v.dim; d++) {
-    ctx.fillStyle = divergingColor(row[d] * scale);
-    ctx.fillRect(Math.floor(d * bw), 0, Math.ceil(bw + 0.5), c.height);
+    const [r, g, b] = divergingColor(row[d] * scale).match(/\d+/g).map(Number);
+    img.data.set([r, g, b, 255], 4 * d);
   }
+  ctx.putImageData(img, 0, 0);
 }
 
 // ------------------------------------------------------------------------------------------------ 4. similarity
@@ -420,7 +440,7 @@ async function showSimilarity(i) {
     } else throw new Error('this build lacks the similarity stage');
     if (req !== simRequest) return;
     const order = Array.from(scores.keys()).filter((j) => Number.isFinite(scores[j])).sort((a, b) => scores[b] - scores[a] || a - b);
-    const shown = order.slice(0, 50);
+    const shown = order.slice(0, 25);
     const body = clear($('sim-body'));
     shown.forEach((j, rank) => {
       const s = scores[j];
@@ -575,8 +595,8 @@ async function runCluster() {
       state.timings.cluster = (performance.now() - t0) / 1000;
       state.clusters = summariseClusters(state.labels);
       view.setLabels(state.labels, state.probabilities);
-      renderClusters();
       await updateKeywords(() => gen !== clusterGen || clusterer !== state.clusterer);
+      renderClusters();
       if (gen === clusterGen && clusterer === state.clusterer) answered = gen;
     }
     if (answered === clusterGen) finish();
@@ -595,11 +615,12 @@ function summariseClusters(labels) {
 
 async function updateKeywords(stale) {
   if (typeof api.clusterKeywords !== 'function' || !state.clusters.length) return;
+  const t0 = performance.now();
   const kw = await api.clusterKeywords(state.texts, state.labels, { topN: 8 });
+  state.timings.keywords = (performance.now() - t0) / 1000;
   if (stale()) return;
   const byLabel = new Map(kw.map((c) => [c.label, c]));
   for (const c of state.clusters) c.keywords = byLabel.get(c.label)?.keywords ?? [];
-  renderClusters();
 }
 
 function finish() {
@@ -779,7 +800,6 @@ function setupMap() {
   $('nb-close').addEventListener('click', hideNeighbours);
   $('vector-select').addEventListener('change', (e) => showVector(Number(e.target.value)));
   $('query-select').addEventListener('change', (e) => showSimilarity(Number(e.target.value)));
-  addEventListener('resize', () => { if (state.vectors) showVector(Number($('vector-select').value)); });
 }
 
 // ------------------------------------------------------------------------------------------------ open a saved map
@@ -806,6 +826,7 @@ async function openMap(bytes, name) {
   state.modelName = m.model ?? null;
   state.params = m.params ?? { umap: {}, hdbscan: {} };
   setTexts(m.texts);
+  fitSliders(m.n);
   // show the parameters it was made with
   const h = state.params.hdbscan ?? {};
   if (h.min_cluster_size) { $('min-cluster-size').value = h.min_cluster_size; $('min-cluster-size-out').textContent = String(h.min_cluster_size); }
