@@ -202,6 +202,22 @@ test('page: a saved map opens without a model; hover, search, legend, exports, s
     const m = syntheticMap();
     writeFileSync(mapFile, JSON.stringify(m));
     const { page, problems, requests } = await openPage(browser.context, `${srv.url}/web/`);
+
+    // texts come from a dropped .jsonl (a text with a line break stays one text) or a picked .csv
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['{"text": "first"}\n{"text": "second\\nline"}\n\n{"text": "third"}\n'], 'drop.jsonl'));
+      document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.waitForFunction(() => document.getElementById('text-count').textContent === '3 texts');
+    assert.equal(await page.inputValue('#texts'), 'first\nsecond line\nthird');
+    assert.equal(await page.isEnabled('#embed-btn'), true);
+    const csvFile = path.join(ART, 'input.csv');
+    writeFileSync(csvFile, 'id,text\n1,"a, b"\n2,"say ""hi"""\n3,plain\n4,four\n');
+    await page.setInputFiles('#file-input', csvFile);
+    await page.waitForFunction(() => document.getElementById('text-count').textContent === '4 texts');
+    assert.equal(await page.inputValue('#texts'), 'a, b\nsay "hi"\nplain\nfour');
+
     await page.setInputFiles('#map-input', mapFile);
     await page.waitForFunction(() => document.body.dataset.phase === 'ready');
     await page.waitForTimeout(200);
