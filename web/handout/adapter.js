@@ -54,7 +54,11 @@
       var headers = { 'content-type': (H.types && H.types[p]) || 'application/octet-stream', 'content-length': String(body.length) };
       return Promise.resolve(new Response(method.toUpperCase() === 'HEAD' ? null : body, { status: 200, headers: headers }));
     }
-    if (p !== null && inEmbeddedFolder(p)) return Promise.resolve(new Response(null, { status: 404, statusText: 'Not Found' }));
+    // Other files: a missing one inside the embedded model folder, and any file: URL (which a file://
+    // page can never fetch), are a plain 404 — what the page expects of a file that is not there.
+    var isFile = false;
+    try { isFile = new URL(url, document.baseURI).protocol === 'file:'; } catch (e) { /* not a URL */ }
+    if ((p !== null && inEmbeddedFolder(p)) || isFile) return Promise.resolve(new Response(null, { status: 404, statusText: 'Not Found' }));
     if (!realFetch) return Promise.reject(new TypeError('fetch is not available'));
     return realFetch(input, init);
   };
