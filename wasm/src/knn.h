@@ -4,7 +4,9 @@
  * Two methods with the same output:
  *   exact  — blocked brute force (4x2 SIMD tiles over the upper triangle, both rows' heaps updated);
  *   approx — pynndescent's method: random-projection-tree leaves seed the lists, then NN-descent
- *            (new/old candidate lists, reverse neighbours, early stop at delta * k * n updates).
+ *            (new/old candidate lists, reverse neighbours, early stop at delta * k * n updates), with
+ *            larger leaves and candidate lists than pynndescent's defaults (recall@15 >= 0.95 on
+ *            high-dimensional sentence-like data).
  * KNN_AUTO uses exact up to params.exact_max_n rows and approx above. Both are deterministic for a
  * given seed (single-threaded; the RNG state is explicit).
  *
@@ -35,9 +37,10 @@ typedef struct knn_params {
     int exact_max_n;    /* KNN_METHOD_AUTO: exact when n <= this (default 8192) */
     uint64_t seed;      /* approx only */
     int n_trees;        /* approx: random-projection trees; 0 = umap-learn's min(64, 5 + round(sqrt(n)/20)) */
-    int leaf_size;      /* approx: 0 = max(10, k) */
+    int leaf_size;      /* approx: 0 = max(30, k) */
     int n_iters;        /* approx: NN-descent rounds at most; 0 = max(5, round(log2 n)) */
     float delta;        /* approx: stop when a round updates fewer than delta * k * n entries (0.001) */
+    int max_candidates; /* approx: NN-descent candidates per point and round; 0 = min(60, 2 (k - 1)) */
 } knn_params;
 
 knn_params knn_default_params(void);

@@ -15,9 +15,15 @@
  *
  * Reproducible: the same input, params and seed give the same bytes (one thread, explicit RNG).
  * Edge cases: n = 1 gives the origin; n_neighbors is clamped to n - 1 (at least 2, i.e. every other
- * point when n <= 3); graphs that are disconnected, too small (n <= n_components + 1) or whose
- * eigen-solve fails use the random initialisation (umap_info reports which one ran); NaN or Inf in
- * x fails with ES_ERR_NUMERIC.
+ * point when n <= 3); a disconnected graph gets umap-learn's multi-component layout (components
+ * placed by their centroids, each laid out spectrally, tiny ones randomly); inputs too small for a
+ * spectral layout (n <= n_components + 1) or whose eigen-solve fails use the random initialisation
+ * (umap_get_info reports which one ran); NaN or Inf in x fails with ES_ERR_NUMERIC.
+ *
+ * One deliberate difference from umap-learn: the negative samples of one positive sample push the
+ * point from its position before them and their pushes are summed (umap-learn applies them one by
+ * one). Same expected update, at most 4*alpha per coordinate apart; it lets them run as independent
+ * SIMD lanes. Quality is checked against umap-learn in tests/umap_quality.test.mjs.
  */
 #ifndef EMBEDSCAPE_UMAP_H
 #define EMBEDSCAPE_UMAP_H
