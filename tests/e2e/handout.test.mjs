@@ -62,6 +62,7 @@ test('the handout folder and its zip are built', (t) => {
   const html = readFileSync(path.join(out, 'index.html'), 'utf8');
   assert.ok(!/type=["']module["']/.test(html), 'no ES module scripts (they do not run from file://)');
   assert.match(html, /script-src [^;]*blob:/);
+  assert.ok(!html.includes('js/model.js'), 'the model script is loaded on first use, not with the page');
   // the zip holds exactly the folder, byte for byte
   const entries = readZip(readFileSync(zip));
   assert.deepEqual(entries.map((e) => e.name).sort(), files.map((f) => `embedscape-handout/${f}`));

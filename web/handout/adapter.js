@@ -7,6 +7,7 @@
 //   * the page is pointed at the embedded model (its ?model= parameter), unless one is given.
 // The build (build-handout.mjs) fills window.EMBEDSCAPE_HANDOUT before this script runs:
 //   {files: {path: base64}, types: {path: mime}, model: 'models/<name>/' | null,
+//    lazy: {script: 'js/model.js', files: {path: {size, type}}} | null (files loaded on first read),
 //    engineSource: string, workerSource: string}
 (function () {
   'use strict';
@@ -44,15 +45,45 @@
     return !!H.model && p.indexOf(H.model) === 0;
   }
 
+  // The model's script is big (tens of MB): it is loaded when the page first reads a model file, so
+  // that the page is usable at once. H.lazy = {script, files: {path: {size, type}}} says what it holds.
+  var lazyLoad = null;
+  function loadLazy() {
+    if (!lazyLoad) {
+      lazyLoad = new Promise(function (resolve, reject) {
+        var s = document.createElement('script');
+        s.src = H.lazy.script;
+        s.onload = function () { resolve(); };
+        s.onerror = function () { lazyLoad = null; reject(new TypeError('the model inside the handout (' + H.lazy.script + ') could not be loaded')); };
+        document.head.appendChild(s);
+      });
+    }
+    return lazyLoad;
+  }
+  function lazyEntry(p) {
+    return H.lazy && H.lazy.files && Object.prototype.hasOwnProperty.call(H.lazy.files, p) ? H.lazy.files[p] : null;
+  }
+  function has(p) {
+    return Object.prototype.hasOwnProperty.call(H.files, p) && (H.files[p] !== null || !!cache[p]);
+  }
+  function respond(p, method) {
+    var body = bytesOf(p);
+    var headers = { 'content-type': (H.types && H.types[p]) || 'application/octet-stream', 'content-length': String(body.length) };
+    return new Response(method === 'HEAD' ? null : body, { status: 200, headers: headers });
+  }
+
   var realFetch = window.fetch ? window.fetch.bind(window) : null;
   window.fetch = function (input, init) {
     var url = typeof input === 'string' ? input : input instanceof URL ? input.href : input && input.url;
-    var method = (init && init.method) || (input && typeof input === 'object' && input.method) || 'GET';
+    var method = String((init && init.method) || (input && typeof input === 'object' && input.method) || 'GET').toUpperCase();
     var p = url ? relPath(url) : null;
-    if (p !== null && Object.prototype.hasOwnProperty.call(H.files, p) && (H.files[p] !== null || cache[p])) {
-      var body = bytesOf(p);
-      var headers = { 'content-type': (H.types && H.types[p]) || 'application/octet-stream', 'content-length': String(body.length) };
-      return Promise.resolve(new Response(method.toUpperCase() === 'HEAD' ? null : body, { status: 200, headers: headers }));
+    if (p !== null && has(p)) return Promise.resolve(respond(p, method));
+    var lazy = p !== null ? lazyEntry(p) : null;
+    if (lazy) {
+      if (method === 'HEAD') {
+        return Promise.resolve(new Response(null, { status: 200, headers: { 'content-type': lazy.type, 'content-length': String(lazy.size) } }));
+      }
+      return loadLazy().then(function () { return respond(p, method); });
     }
     // Other files: a missing one inside the embedded model folder, and any file: URL (which a file://
     // page can never fetch), are a plain 404 — what the page expects of a file that is not there.

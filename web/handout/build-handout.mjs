@@ -12,7 +12,8 @@
 //   * the worker (web/worker.js and its imports) is bundled too and started from a Blob made of the
 //     classic engine (web/engine/engine.classic.js, wasm inlined) followed by that bundle;
 //   * the model files and sample sets are embedded as base64 in classic scripts, and adapter.js
-//     answers the page's fetch() calls for them from memory.
+//     answers the page's fetch() calls for them from memory (the model's script, tens of MB, is only
+//     loaded when the page first reads a model file, so the page is usable at once).
 // The page's own code is not changed: adapter.js runs before it (see there).
 
 import { readFile, writeFile, mkdir, rm, readdir, stat, copyFile, mkdtemp } from 'node:fs/promises';
@@ -181,17 +182,8 @@ export async function buildHandout(o) {
   if (existsSync(samplesDir)) for (const f of await listFiles(samplesDir)) samples.push([`samples/${f}`, await readFile(path.join(samplesDir, f))]);
 
   const model = await resolveModel(o);
-  const data = [
-    '// The engine and the worker code, as text: the page starts its workers from a Blob of them.',
-    'window.EMBEDSCAPE_HANDOUT = window.EMBEDSCAPE_HANDOUT || { files: {}, types: {} };',
-    `window.EMBEDSCAPE_HANDOUT.model = ${JSON.stringify(model ? `models/${model.name}/` : null)};`,
-    `window.EMBEDSCAPE_HANDOUT.engineSource = ${JSON.stringify(engineSource)};`,
-    `window.EMBEDSCAPE_HANDOUT.workerSource = ${JSON.stringify(worker.code)};`,
-    '',
-  ].join('\n');
-  await put('js/engine-and-worker.js', data);
-  await put('js/samples.js', filesScript(samples, 'The sample sets of the page.'));
   let modelBytes = 0;
+  const lazy = { script: 'js/model.js', files: {} };
   if (model) {
     const files = [];
     for (const f of MODEL_FILES) {
@@ -199,16 +191,30 @@ export async function buildHandout(o) {
       if (existsSync(p)) {
         const b = await readFile(p);
         modelBytes += b.length;
-        files.push([`models/${model.name}/${f}`, b]);
+        const name = `models/${model.name}/${f}`;
+        files.push([name, b]);
+        lazy.files[name] = { size: b.length, type: TYPES[path.extname(f)] ?? 'application/octet-stream' };
       }
     }
+    // not in the page's <script> list: adapter.js loads it when the page first reads a model file
     await put('js/model.js', filesScript(files, `The model ${model.name}, embedded so that the page can load it from file://.`));
     if (model.tmp) await rm(model.tmp, { recursive: true, force: true });
   }
+  const data = [
+    '// The engine and the worker code, as text: the page starts its workers from a Blob of them.',
+    'window.EMBEDSCAPE_HANDOUT = window.EMBEDSCAPE_HANDOUT || { files: {}, types: {} };',
+    `window.EMBEDSCAPE_HANDOUT.model = ${JSON.stringify(model ? `models/${model.name}/` : null)};`,
+    `window.EMBEDSCAPE_HANDOUT.lazy = ${JSON.stringify(model ? lazy : null)};`,
+    `window.EMBEDSCAPE_HANDOUT.engineSource = ${JSON.stringify(engineSource)};`,
+    `window.EMBEDSCAPE_HANDOUT.workerSource = ${JSON.stringify(worker.code)};`,
+    '',
+  ].join('\n');
+  await put('js/engine-and-worker.js', data);
+  await put('js/samples.js', filesScript(samples, 'The sample sets of the page.'));
   await put('js/adapter.js', await readFile(path.join(HERE, 'adapter.js')));
   await put('js/app.js', app.code);
 
-  const scripts = ['js/engine-and-worker.js', 'js/samples.js', ...(model ? ['js/model.js'] : []), 'js/adapter.js', 'js/app.js']
+  const scripts = ['js/engine-and-worker.js', 'js/samples.js', 'js/adapter.js', 'js/app.js']
     .map((s) => `  <script defer src="${s}"></script>`).join('\n');
   html = patchCsp(html).replace(/<\/head>/i, `${scripts}\n</head>`);
   await put('index.html', html);
