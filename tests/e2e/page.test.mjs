@@ -279,7 +279,8 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
   if (!needChromium(t)) return;
   const modelDir = needShared(t, 'fixtures', 'bert-tiny');
   if (!modelDir) return;
-  const srv = await serve(ROOT, { '/__model/bert-tiny/': modelDir });
+  // the model by address (?model=), and the same files as a model folder next to the page
+  const srv = await serve(ROOT, { '/__model/bert-tiny/': modelDir, '/web/models/all-MiniLM-L6-v2/': modelDir });
   const browser = await launchBrowser();
   try {
     const { page, problems, requests } = await openPage(browser.context, `${srv.url}/web/?model=/__model/bert-tiny/`);
@@ -396,8 +397,9 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     checkRequests(requests, srv.url, ['/web/', '/__model/bert-tiny/']);
     assert.deepEqual(problems, []);
 
-    // the second sample set, with prefers-reduced-motion: the map appears once, settled (no animation)
-    const second = await openPage(browser.context, `${srv.url}/web/?model=/__model/bert-tiny/`);
+    // the second sample set, with the model found next to the page (no ?model=) and
+    // prefers-reduced-motion: the map appears once, settled (no animation)
+    const second = await openPage(browser.context, `${srv.url}/web/`);
     await second.page.emulateMedia({ reducedMotion: 'reduce' });
     await second.page.reload();
     await second.page.waitForFunction(() => globalThis.embedscape?.view);
@@ -412,12 +414,13 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     const t1 = Date.now();
     await second.page.click('#embed-btn');
     await second.page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 180_000 });
-    console.log(`# paste -> map, support-tickets (150 texts, random-weight bert-tiny, reduced motion): ${Date.now() - t1} ms wall; page timings ${JSON.stringify(await second.page.evaluate(() => globalThis.embedscape.state.timings))}`);
+    console.log(`# paste -> map, support-tickets (150 texts, random-weight bert-tiny from ./models/, reduced motion): ${Date.now() - t1} ms wall; page timings ${JSON.stringify(await second.page.evaluate(() => globalThis.embedscape.state.timings))}`);
     assert.equal(await second.page.evaluate(() => document.body.dataset.phase), 'ready');
     assert.equal(await second.page.evaluate(() => globalThis.__moves), 0, 'no animated settling under prefers-reduced-motion');
     assert.equal(await second.page.evaluate(() => globalThis.embedscape.view.n), 150);
     await second.page.locator('#step-map').screenshot({ path: path.join(ART, 'e2e-support-tickets-reduced-motion.png') });
     assert.deepEqual(second.problems, []);
+    checkRequests(second.requests, srv.url, ['/web/']);
   } finally {
     await browser.close();
     await srv.close();

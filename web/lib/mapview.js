@@ -557,7 +557,8 @@ export class MapView {
   }
 
   _drawClusterNames(ctx, r) {
-    // each name at its cluster's median point (robust to stray members)
+    // each name at its cluster's median point (robust to stray members); big clusters first, and a
+    // name that would overlap one already drawn is left out (the legend still has it)
     const members = new Map();
     for (let i = 0; i < this.n; i++) {
       const l = this.labels[i];
@@ -572,13 +573,20 @@ export class MapView {
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
     ctx.lineJoin = 'round';
-    for (const [l, m] of members) {
+    const placed = [];
+    const order = [...members.entries()].sort((a, b) => b[1].xs.length - a[1].xs.length);
+    for (const [l, m] of order) {
+      if (placed.length >= 40) break;
       const name = String(this.clusterNames.get(l));
       if (!name) continue;
       const [x, y] = this.toScreen(median(m.xs), median(m.ys));
       if (x < 0 || y < 0 || x > this.cssW || y > this.cssH) continue;
       const label = name.length > 40 ? name.slice(0, 39) + '…' : name;
       const yy = y - r - 12;
+      const w = ctx.measureText(label).width + 8, h = 16;
+      const box = [x - w / 2, yy - h / 2, x + w / 2, yy + h / 2];
+      if (placed.some((q) => box[0] < q[2] && box[2] > q[0] && box[1] < q[3] && box[3] > q[1])) continue;
+      placed.push(box);
       ctx.lineWidth = 4;
       ctx.strokeStyle = dark ? 'rgba(0,0,0,0.75)' : 'rgba(255,255,255,0.9)';
       ctx.strokeText(label, x, yy);
