@@ -29,7 +29,7 @@ function run(args, { cwd, env = {} } = {}) {
 }
 
 /**
- * A stand-in for the Hub serving `dir` as repository REPO. Knobs (reset per test):
+ * A stand-in for the Hub serving `dir` as repository REPO (LFS files redirect to a storage host on another port). Knobs (reset per test):
  *  dropAfter: on the next GET of the weights, send this many bytes then cut the connection;
  *  wrongSha: announce a wrong sha256; hide: file names answered with 404; status: answer everything with it.
  */
@@ -51,7 +51,7 @@ function startHub(dir) {
       const body = files.get(name);
       if (name.endsWith('.safetensors')) { // an LFS file: redirect to the storage host
         const sha = k.wrongSha ? '0'.repeat(64) : sha256(body);
-        res.writeHead(302, { location: `/storage/${sha256(body)}?name=${encodeURIComponent(name)}`, 'x-linked-etag': `"${sha}"`, 'x-linked-size': String(body.length), etag: `W/"${sha1(body)}"` });
+        res.writeHead(302, { location: `${hub.storageUrl}/storage/${sha256(body)}?name=${encodeURIComponent(name)}`, 'x-linked-etag': `"${sha}"`, 'x-linked-size': String(body.length), etag: `W/"${sha1(body)}"` });
         res.end();
         return;
       }
@@ -80,11 +80,16 @@ function startHub(dir) {
     }
     res.end(body.subarray(start));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    hub.url = `http://127.0.0.1:${server.address().port}`;
-    hub.close = () => new Promise((r) => { server.closeAllConnections(); server.close(r); });
-    resolve(hub);
-  }));
+  // The storage host is another origin, as on the real Hub (the same handler on a second port).
+  const storage = http.createServer((req, res) => server.emit('request', req, res));
+  const listen = (srv) => new Promise((r) => srv.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${srv.address().port}`)));
+  return Promise.all([listen(server), listen(storage)]).then(([url, storageUrl]) => {
+    hub.url = url;
+    hub.storageUrl = storageUrl;
+    const close = (srv) => new Promise((r) => { srv.closeAllConnections(); srv.close(r); });
+    hub.close = () => Promise.all([close(server), close(storage)]);
+    return hub;
+  });
 }
 
 let hub = null;
@@ -143,12 +148,16 @@ test('Hub route: a .part file left by an earlier run is resumed with a Range req
   const w = hub.files.get('model.safetensors');
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'model.safetensors.part'), w.subarray(0, 1500000));
-  const r = await run(['--model', REPO, '--hub', hub.url, '--out', out, '--quiet']);
+  const r = await run(['--model', REPO, '--hub', hub.url, '--out', out, '--quiet'], { env: { HF_TOKEN: 'tok' } });
   assert.equal(r.code, 0, r.stderr);
   assertSameFolder(out);
   const gets = hub.log.filter((l) => l.method === 'GET' && l.path.startsWith('/storage/'));
   assert.deepEqual(gets.map((l) => l.range), ['bytes=1500000-']);
   assert.equal(r.stdout, '');
+  // the token goes to the Hub's own addresses only, never to the storage host a file redirects to
+  const resolves = hub.log.filter((l) => l.path.includes('/resolve/'));
+  assert.ok(resolves.length > 0 && resolves.every((l) => l.auth === 'Bearer tok'));
+  assert.ok(hub.log.filter((l) => l.path.startsWith('/storage/')).every((l) => l.auth === null));
 });
 
 test('Hub route: a download that keeps breaking off is kept for the next run', async (t) => {
