@@ -964,8 +964,9 @@ es_status umap_run_epochs(umap_ctx *c, int k, es_error *err) {
     if (k < 0) return es_fail(err, ES_ERR_ARG, "epoch count must be >= 0, got %d", k);
     for (int s = 0; s < k && c->epoch < c->n_epochs; s++) {
         layout_epoch(c, c->epoch);
-        c->epoch++;
+        /* as optimize_layout_euclidean: after epoch e (0-based), alpha = initial * (1 - e / n_epochs) */
         c->alpha = c->initial_alpha * (1.f - (float)c->epoch / (float)c->n_epochs);
+        c->epoch++;
     }
     return ES_OK;
 }
