@@ -173,6 +173,18 @@ test('<embedscape-map> explains a missing or broken map file', async (t) => {
     assert.match(msgs[0], /could not download .*no-such-map\.json: HTTP 404/);
     assert.match(msgs[1], /^Map not available: could not download/);
     assert.match(msgs[2], /docs\.html is not valid JSON/);
+    // a map object given directly is shown without fetching; a bad one is refused with the reason
+    const direct = await page.evaluate(async (map) => {
+      const el = document.createElement('embedscape-map');
+      document.body.prepend(el);
+      el.setMap(map);
+      let bad = '';
+      try { el.setMap({ ...map, format: 'other' }); } catch (e) { bad = e.message; }
+      return { n: el.map.n, legend: el.shadowRoot.querySelectorAll('.legend li').length, bad };
+    }, MAP);
+    assert.equal(direct.n, MAP.texts.length);
+    assert.equal(direct.legend, MAP.clusters.length + (MAP.labels.includes(-1) ? 1 : 0));
+    assert.match(direct.bad, /not an embedscape map: "format" is "other"/);
   } finally {
     await b.close();
   }

@@ -19,9 +19,10 @@
 //   theme    auto (default: follows prefers-color-scheme) | light | dark
 //   loading  lazy (default: when scrolled near) | eager
 //   label    accessible name of the map (default: "Map of N texts in K clusters")
-// Properties and methods: .map (the parsed map; assign a map object to show it without fetching),
-//   .view (the MapView), search(query) → matching indices, fit(), reload().
-// Events: "embedscape-load" (detail {n, clusters}), "embedscape-error" (detail {message}).
+// Properties and methods: .map (the map shown, parsed), .view (the MapView), setMap(json) (show a
+//   map object without fetching), search(query) → matching indices, fit(), reload().
+// Events: "embedscape-load" (detail {n, clusters}), "embedscape-error" (detail {message}),
+//   "embedscape-place" (detail {text, x, y, nearest}) after a reader's text was placed.
 //
 // Drawing, hit testing and zoom are web/lib/mapview.js, shared with the page.
 
