@@ -426,3 +426,84 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     await srv.close();
   }
 });
+
+test('page: without a local model it offers the Hub download (size first), then reads it from the browser cache', { timeout: 180_000 }, async (t) => {
+  if (!needChromium(t)) return;
+  const modelDir = needShared(t, 'fixtures', 'bert-tiny');
+  if (!modelDir) return;
+  const srv = await serve(ROOT);
+  const browser = await launchBrowser();
+  const HUB = 'https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2/resolve/main/';
+  const hubHits = [];
+  // a stand-in for the Hub, answering with the random-weight model's files
+  await browser.context.route(`${HUB}**`, async (route) => {
+    const req = route.request();
+    const name = decodeURIComponent(req.url().slice(HUB.length));
+    hubHits.push(`${req.method()} ${name}`);
+    const file = path.join(modelDir, name);
+    if (!existsSync(file)) { await route.fulfill({ status: 404, body: 'not found', headers: { 'access-control-allow-origin': '*' } }); return; }
+    const body = readFileSync(file);
+    await route.fulfill({ status: 200, body: req.method() === 'HEAD' ? '' : body,
+      headers: { 'content-length': String(body.length), 'content-type': 'application/octet-stream', 'access-control-allow-origin': '*' } });
+  });
+  try {
+    const { page, problems, requests } = await openPage(browser.context, `${srv.url}/web/`);
+    await page.selectOption('#sample-select', 'support-tickets.txt');
+    await page.waitForFunction(() => document.getElementById('text-count').textContent === '150 texts');
+    await page.click('#embed-btn');
+    await page.waitForSelector('#model-download:not([hidden])');
+    const size = readFileSync(path.join(modelDir, 'model.safetensors')).length;
+    const label = await page.textContent('#model-download');
+    assert.match(label, /^Download all-MiniLM-L6-v2 \(\d+\.\d MB\)$/);
+    assert.ok(Math.abs(parseFloat(label.match(/\((\d+\.\d) MB/)[1]) - (size + 1_100_000) / 2 ** 20) < 0.11, label);
+    await page.locator('#step-input').screenshot({ path: path.join(ART, 'hub-offer.png') });
+    await page.click('#model-download');
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'ready', await page.textContent('#error-text'));
+    assert.ok(hubHits.includes('GET model.safetensors'));
+    // the only console errors are the 404s of looking for a model folder next to the page
+    const probes = requests.filter((u) => /\/models\/all-MiniLM-L6-v2\/config\.json$/.test(u));
+    assert.equal(probes.length, 2);
+    assert.deepEqual(problems.filter((p) => !/404 \(Not Found\)/.test(p)), []);
+    checkRequests(requests.filter((u) => !u.startsWith(HUB)), srv.url, ['/web/', '/models/']);
+
+    // next visit: no question, no download
+    hubHits.length = 0;
+    await page.reload();
+    await page.selectOption('#sample-select', 'support-tickets.txt');
+    await page.waitForFunction(() => document.getElementById('text-count').textContent === '150 texts');
+    await page.click('#embed-btn');
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'ready');
+    assert.deepEqual(hubHits, [], 'the model came from the browser cache');
+  } finally {
+    await browser.close();
+    await srv.close();
+  }
+});
+
+test('page: offline and without a local model, it says so and takes a model folder the user picks', { timeout: 180_000 }, async (t) => {
+  if (!needChromium(t)) return;
+  const modelDir = needShared(t, 'fixtures', 'bert-tiny');
+  if (!modelDir) return;
+  const srv = await serve(ROOT);
+  const browser = await launchBrowser();
+  await browser.context.route('https://huggingface.co/**', (route) => route.abort('internetdisconnected'));
+  try {
+    const { page, problems } = await openPage(browser.context, `${srv.url}/web/`);
+    await page.selectOption('#sample-select', 'five-topics.txt');
+    await page.waitForFunction(() => document.getElementById('text-count').textContent === '200 texts');
+    await page.click('#embed-btn');
+    await page.waitForSelector('#model-panel:not([hidden])');
+    await page.waitForFunction(() => /cannot be reached/.test(document.getElementById('model-message').textContent));
+    await page.locator('#model-panel').screenshot({ path: path.join(ART, 'model-offline.png') });
+    await page.setInputFiles('#model-folder', modelDir);
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'ready', await page.textContent('#error-text'));
+    assert.match(await page.textContent('#model-badge'), /bert-tiny · 32 dimensions/);
+    assert.deepEqual(problems.filter((p) => !/404 \(Not Found\)|ERR_INTERNET_DISCONNECTED|ERR_FAILED/.test(p)), []);
+  } finally {
+    await browser.close();
+    await srv.close();
+  }
+});

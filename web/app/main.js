@@ -273,7 +273,7 @@ function setupModel() {
     chooseModel({ folder: source.hubFolder(), label: 'downloading from Hugging Face', expected: Number($('model-download').dataset.bytes) || 0 });
   });
   const pick = async (e) => {
-    const files = e.target.files;
+    const files = [...(e.target.files ?? [])]; // copied: clearing the input empties its FileList
     e.target.value = '';
     if (!files?.length) return;
     try {
