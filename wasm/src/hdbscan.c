@@ -345,8 +345,11 @@ static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, co
     double *node_core = malloc((size_t)nn * sizeof *node_core);
     boruvka_best *best = malloc((size_t)n * sizeof *best);
     int32_t *roots = malloc((size_t)n * sizeof *roots);
-    if (!uf || !comp || !node_comp || !node_core || !best || !roots) {
-        free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots);
+    /* lower bound of each point's lightest edge to another component: components only grow, so what
+     * a query proved stays true in later rounds and lets most points skip their query */
+    double *lb = calloc((size_t)n, sizeof *lb);
+    if (!uf || !comp || !node_comp || !node_core || !best || !roots || !lb) {
+        free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots); free(lb);
         return es_fail(err, ES_ERR_NOMEM, "out of memory for the minimum spanning tree");
     }
     for (int i = 0; i < n; i++) uf[i] = i;
@@ -410,7 +413,7 @@ static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, co
             int c = comp[p];
             boruvka_best *B = &best[c];
             double cp = core_pos[p];
-            if (cp > B->w) continue;
+            if (cp > B->w || lb[p] > B->w) continue;
             const float *q = t->pts + (size_t)p * dim;
             int ia = t->index[p];
             int sp = 0;
@@ -445,6 +448,8 @@ static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, co
                 if (df <= B->w) { stack_node[sp] = far; stack_d[sp++] = df; }
                 if (dn <= B->w) { stack_node[sp] = near; stack_d[sp++] = dn; }
             }
+            /* everything left unexplored weighs more than the final bound; what was seen, at least it */
+            if (B->w > lb[p]) lb[p] = B->w;
         }
         /* add every component's best edge (two components may pick the same one) */
         int added = 0;
@@ -462,11 +467,11 @@ static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, co
             added++;
         }
         if (added == 0) {
-            free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots);
+            free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots); free(lb);
             return es_fail(err, ES_ERR_INTERNAL, "Borůvka made no progress with %d components left", n_comp);
         }
     }
-    free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots);
+    free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots); free(lb);
     return ES_OK;
 }
 
