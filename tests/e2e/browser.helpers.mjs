@@ -19,9 +19,10 @@ const TYPES = {
 
 /**
  * Serves `dir` (default: the repository root) on 127.0.0.1. Returns {url, requests: [paths], close()}.
- * `extra` maps URL paths to folders outside `dir` (e.g. {'/model/': '/path/to/model'}).
+ * `extra` maps URL paths to folders outside `dir` (e.g. {'/model/': '/path/to/model'}); `cors` adds
+ * Access-Control-Allow-Origin: * (a CDN serving the component to other sites).
  */
-export function serveStatic(dir = ROOT, extra = {}) {
+export function serveStatic(dir = ROOT, extra = {}, { cors = false } = {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
@@ -36,7 +37,7 @@ export function serveStatic(dir = ROOT, extra = {}) {
     let st;
     try { st = statSync(file); } catch { res.writeHead(404); res.end('not found'); return; }
     if (st.isDirectory()) { res.writeHead(404); res.end('not found'); return; }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': st.size, 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': st.size, 'cache-control': 'no-store', ...(cors ? { 'access-control-allow-origin': '*' } : {}) });
     if (req.method === 'HEAD') { res.end(); return; }
     createReadStream(file).pipe(res);
   });

@@ -5,7 +5,8 @@
 // downloaded to show a saved map. Screenshots go to test-artifacts/component/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, artifactDir, needShared } from '../helpers.mjs';
 import { serveStatic, launchChromium, countColors } from './browser.helpers.mjs';
@@ -239,5 +240,43 @@ test('<embedscape-map model=…> places a reader\'s own text, loading the engine
   } finally {
     await b.close();
     await local.close();
+  }
+});
+
+test('<embedscape-map> served from another origin (a CDN) shows the map and embeds live text', async (t) => {
+  const modelDir = needShared(t, 'fixtures', 'bert-tiny');
+  if (!modelDir) return;
+  const cdn = await serveStatic(ROOT, { '/model/': modelDir }, { cors: true });
+  const b = await launchChromium(t);
+  if (!b) { await cdn.close(); return; }
+  const { page } = b;
+  let site = null;
+  try {
+    // the documentation site: another origin (another port), one script tag pointing at the CDN
+    const siteDir = mkdtempSync(path.join(tmpdir(), 'embedscape-site-'));
+    writeFileSync(path.join(siteDir, 'page.html'), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>docs</title>
+<script type="module" src="${cdn.url}/web/component/embedscape-map.js"></script>
+<embedscape-map id="m" src="${cdn.url}/web/examples/five-topics.map.json" model="${cdn.url}/model/" loading="eager" style="height: 420px"></embedscape-map>`);
+    site = await serveStatic(siteDir);
+    await page.goto(`${site.url}/page.html`);
+    await waitLoaded(page, '#m');
+    const text = MAP.texts[10];
+    await page.evaluate((s) => { document.querySelector('#m').shadowRoot.querySelector('.live input').value = s; }, text);
+    const placed = page.evaluate(() => new Promise((r, j) => {
+      const el = document.querySelector('#m');
+      el.addEventListener('embedscape-place', (e) => r(e.detail), { once: true });
+      const out = () => el.shadowRoot.querySelector('.live output').textContent;
+      const poll = setInterval(() => { if (/^Could not embed/.test(out())) { clearInterval(poll); j(new Error(out())); } }, 100);
+      setTimeout(() => { clearInterval(poll); j(new Error(out())); }, 60000);
+    }));
+    await page.evaluate(() => document.querySelector('#m').shadowRoot.querySelector('.live button').click());
+    const detail = await placed;
+    assert.equal(detail.nearest[0].index, 10);
+    assert.ok(cdn.requests.includes('/web/worker.js'), 'the workers came from the CDN');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+    await cdn.close();
+    await site?.close();
   }
 });

@@ -531,7 +531,7 @@ export class EmbedscapeMap extends HTMLElement {
       if (!this._live) {
         out.textContent = 'Loading the model…';
         const api = await import('../embedscape.js');
-        const model = await api.loadModel(new URL(modelUrl, this.ownerDocument?.baseURI ?? location.href).href);
+        const model = await api.loadModel(new URL(modelUrl, this.ownerDocument?.baseURI ?? location.href).href, { pool: workerPool(api) });
         out.textContent = `Embedding the ${this.map.n} texts of the map (once)…`;
         const vectors = await model.embed(this.map.texts, {
           onProgress: (p) => { if (p?.total) out.textContent = `Embedding the texts of the map: ${Math.floor((100 * p.done) / p.total)}%`; },
@@ -568,6 +568,23 @@ export class EmbedscapeMap extends HTMLElement {
     pin.style.top = `${y}px`;
     pin.hidden = false;
   }
+}
+
+let crossOriginPool = null;
+
+/**
+ * The worker pool for live embedding. Browsers start workers only from the page's own origin, so
+ * when this component is served from elsewhere (a CDN), each worker starts from a same-origin Blob
+ * that imports the real worker module (which the CDN serves with CORS, as module scripts need).
+ */
+function workerPool(api) {
+  const workerUrl = new URL('../worker.js', import.meta.url);
+  if (typeof location === 'undefined' || workerUrl.origin === location.origin) return undefined; // the shared pool
+  if (!crossOriginPool) {
+    const blob = new Blob([`import ${JSON.stringify(workerUrl.href)};\n`], { type: 'text/javascript' });
+    crossOriginPool = new api.WorkerPool({ workerUrl: URL.createObjectURL(blob) });
+  }
+  return crossOriginPool;
 }
 
 function normalizeRows(m) {
