@@ -6,11 +6,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ROOT, artifactDir, needShared } from '../helpers.mjs';
+import { ROOT, CLI, artifactDir, needShared } from '../helpers.mjs';
 import { serve, launchBrowser, CHROMIUM } from './page-server.mjs';
 import { parseCsv } from '../../web/lib/io.js';
 import { createMapFile, parseMapFile } from '../../web/lib/mapfile.js';
@@ -175,7 +176,7 @@ async function checkExports(page, { texts, legendRows }) {
 
   const png = await saveDownload(page, '#export-png', 'export.png');
   assert.deepEqual([...readFileSync(png).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
-  return rows;
+  return { rows, map };
 }
 
 function checkRequests(requests, origin, allowedPrefixes) {
@@ -386,7 +387,21 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     assert.ok(after2.phases.includes('layout') && !after2.phases.includes('embedding'), `phases: ${after2.phases}`);
     await page.locator('#step-map').screenshot({ path: path.join(ART, 'e2e-map-min-dist-0.3.png') });
 
-    await checkExports(page, { texts, legendRows: await legend(page) });
+    const { map } = await checkExports(page, { texts, legendRows: await legend(page) });
+
+    // the page's map is the command line's map: same texts, options and seed give the same numbers
+    const input = path.join(ART, 'e2e-input.jsonl');
+    writeFileSync(input, texts.map((text) => JSON.stringify({ text })).join('\n') + '\n');
+    const cliOut = path.join(ART, 'e2e-cli.map.json');
+    execFileSync(process.execPath, [CLI, 'map', '--model', modelDir, '--input', input, '--output', cliOut, '--quiet',
+      '--min-dist', '0.3', '--min-cluster-size', '12'], { stdio: 'pipe' });
+    const cli = parseMapFile(readFileSync(cliOut, 'utf8'));
+    assert.deepEqual(cli.texts, map.texts);
+    assert.deepEqual(cli.x, map.x, 'x as the CLI');
+    assert.deepEqual(cli.y, map.y, 'y as the CLI');
+    assert.deepEqual(cli.labels, map.labels, 'clusters as the CLI');
+    assert.deepEqual(cli.clusters, map.clusters, 'keywords as the CLI');
+
     console.log(`# main-thread long tasks (ms) during the run, a re-clustering, a re-layout: ${JSON.stringify(longTasks)}`);
     // A time limit only means something on a machine that is not busy with other work: it is
     // asserted when the load average per core is below 2, and reported otherwise.

@@ -616,7 +616,7 @@ function summariseClusters(labels) {
 async function updateKeywords(stale) {
   if (typeof api.clusterKeywords !== 'function' || !state.clusters.length) return;
   const t0 = performance.now();
-  const kw = await api.clusterKeywords(state.texts, state.labels, { topN: 8 });
+  const kw = await api.clusterKeywords(state.texts, state.labels, { topN: 10 });
   state.timings.keywords = (performance.now() - t0) / 1000;
   if (stale()) return;
   const byLabel = new Map(kw.map((c) => [c.label, c]));
