@@ -385,6 +385,11 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     const after2 = await page.evaluate(() => ({ sameVectors: globalThis.embedscape.state.vectors === globalThis.__vectors, phases: globalThis.__phases }));
     assert.ok(after2.sameVectors, 'vectors are kept');
     assert.ok(after2.phases.includes('layout') && !after2.phases.includes('embedding'), `phases: ${after2.phases}`);
+    // back to clusters of at least 5, so that the exports below have several clusters to show
+    await page.locator('#min-cluster-size').fill('5');
+    await page.waitForFunction(() => globalThis.embedscape.state.params.hdbscan.min_cluster_size === 5 && document.body.dataset.phase === 'ready');
+    const finalLegend = await legend(page);
+    assert.ok(finalLegend.filter((e) => e.label >= 0).length >= 2, `at least two clusters to export: ${JSON.stringify(finalLegend)}`);
     await page.locator('#step-map').screenshot({ path: path.join(ART, 'e2e-map-min-dist-0.3.png') });
 
     const { map } = await checkExports(page, { texts, legendRows: await legend(page) });
@@ -394,7 +399,7 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     writeFileSync(input, texts.map((text) => JSON.stringify({ text })).join('\n') + '\n');
     const cliOut = path.join(ART, 'e2e-cli.map.json');
     execFileSync(process.execPath, [CLI, 'map', '--model', modelDir, '--input', input, '--output', cliOut, '--quiet',
-      '--min-dist', '0.3', '--min-cluster-size', '12'], { stdio: 'pipe' });
+      '--min-dist', '0.3', '--min-cluster-size', '5'], { stdio: 'pipe' });
     const cli = parseMapFile(readFileSync(cliOut, 'utf8'));
     assert.deepEqual(cli.texts, map.texts);
     assert.deepEqual(cli.x, map.x, 'x as the CLI');
