@@ -211,7 +211,6 @@ static es_status read_tensor(const loader *L, const char *name, int rows, int co
             free(w);
             return es_fail(L->err, ES_ERR_MODEL, "tensor '%s' contains NaN or Inf (element %zu)", t->name, i);
         }
-    L->m->weight_bytes += n * sizeof(float);
     *out = w;
     return ES_OK;
 }
@@ -244,6 +243,8 @@ static void round_f16(float *w, size_t n) {
     for (size_t i = 0; i < n; i++) w[i] = st_f16_to_f32(st_f32_to_f16(w[i]));
 }
 
+static es_status load_vec(const loader *L, const char *name, int n, float **out);
+
 /* Loads `prefix.weight` (n_out, n_in) and `prefix.bias` (n_out) into lin. */
 static es_status load_linear(const loader *L, const char *prefix, int n_out, int n_in, bert_linear *lin) {
     char name[200];
@@ -256,11 +257,13 @@ static es_status load_linear(const loader *L, const char *prefix, int n_out, int
     free(w);
     if (st) return st;
     snprintf(name, sizeof name, "%s.bias", prefix);
-    return read_tensor(L, name, n_out, 0, &lin->bias, NULL);
+    return load_vec(L, name, n_out, &lin->bias);
 }
 
 static es_status load_vec(const loader *L, const char *name, int n, float **out) {
-    return read_tensor(L, name, n, 0, out, NULL);
+    es_status st = read_tensor(L, name, n, 0, out, NULL);
+    if (st == ES_OK) L->m->weight_bytes += (size_t)n * sizeof(float);
+    return st;
 }
 
 static es_status load_layer(const loader *L, int i, bert_layer *ly) {
@@ -284,6 +287,7 @@ static es_status load_layer(const loader *L, int i, bert_layer *ly) {
         memcpy(ly->qkv.bias + (size_t)j * H, b, (size_t)H * sizeof(float));
         free(b);
     }
+    L->m->weight_bytes += (size_t)3 * H * sizeof(float);
     if (L->m->dtype == BERT_DTYPE_F16) round_f16(w3, (size_t)3 * H * H);
     st = pack_linear(L, w3, 3 * H, H, &ly->qkv);
     free(w3);
@@ -369,6 +373,7 @@ es_status bert_model_load(const bert_files *files, bert_model_params params, ber
     m->type_emb = malloc((size_t)H * sizeof(float));
     if (!m->type_emb) { st = es_fail(err, ES_ERR_NOMEM, "out of memory"); goto fail; }
     memcpy(m->type_emb, types, (size_t)H * sizeof(float));
+    m->weight_bytes += ((size_t)c->n_vocab + (size_t)c->n_pos + 1) * (size_t)H * sizeof(float);
     free(types);
     types = NULL;
     m->layers = calloc((size_t)c->n_layer, sizeof *m->layers);
