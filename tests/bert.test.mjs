@@ -190,6 +190,7 @@ test('bad model folders fail with a message naming the problem', async (t) => {
   assert.throws(() => createBertModel(engine, files, { dtype: 'q4' }), EmbedscapeError);
   const m = createBertModel(engine, files);
   assert.throws(() => m.embedIds([101, 40000, 102], [3]), /vocabulary/);
+  assert.throws(() => m.embedIds([101, 102], [3]), /add up to 3/);
   assert.throws(() => m.embedIds(new Array(513).fill(100), [513]), /max_position_embeddings/);
   m.free();
   await assert.rejects(loadModel({ files: { 'config.json': files['config.json'] } }, { threads: 1 }), /model\.safetensors/);

@@ -71,16 +71,12 @@ export function createBertModel(engine, files, opts = {}) {
   engine.scoped((alloc, copy) => {
     const strs = ['config.json', 'modules.json', '1_Pooling/config.json', 'sentence_bert_config.json'].map((f) => {
       const s = text(f);
-      return s == null ? 0 : engine.cstr(s);
+      return s == null ? 0 : copy(new TextEncoder().encode(s + '\0'));
     });
     const stPtr = copy(st);
     const out = alloc(4);
     engine.u32[out >>> 2] = 0;
-    try {
-      engine.call('es_bert_load', ...strs, stPtr, st.length, code, out);
-    } finally {
-      for (const p of strs) engine.free(p);
-    }
+    engine.call('es_bert_load', ...strs, stPtr, st.length, code, out);
     ptr = engine.getU32(out);
   });
   const config = engine.scoped((alloc) => {
@@ -110,6 +106,9 @@ export function createBertModel(engine, files, opts = {}) {
   function embedIds(ids, lengths) {
     live();
     const n = lengths.length;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += lengths[i];
+    if (total !== ids.length) throw new EmbedscapeError(`embedIds: lengths add up to ${total} but ${ids.length} ids were given`);
     return engine.scoped((alloc, copy) => {
       const out = alloc(n * dim * 4);
       engine.call('es_bert_embed', ptr, copy(Int32Array.from(ids)), copy(Int32Array.from(lengths)), n, out);
