@@ -50,6 +50,8 @@ globalThis.embedscape = { state, view, api };
 
 function setPhase(phase) {
   document.body.dataset.phase = phase;
+  // Cancel stops whatever long work is running: loading the model, embedding, the layout
+  $('cancel-btn').disabled = !['model', 'embedding', 'layout'].includes(phase);
 }
 
 function status(msg) {
@@ -324,7 +326,6 @@ async function startEmbedding() {
   fitSliders(texts.length);
   state.timings = { start: performance.now() };
   setPhase('model');
-  $('cancel-btn').disabled = false;
   $('embed-btn').disabled = true;
   const bar = $('embed-progress');
   bar.value = 0;
@@ -373,7 +374,6 @@ async function startEmbedding() {
     if (isAbort(e)) { status('Cancelled.'); setPhase('cancelled'); }
     else { showError(e); setPhase('error'); status(''); }
   } finally {
-    if (controllers.embed?.signal === signal) $('cancel-btn').disabled = true;
     $('embed-btn').disabled = false;
     updateCount();
   }
@@ -382,7 +382,7 @@ async function startEmbedding() {
 function setupEmbed() {
   $('cancel-btn').addEventListener('click', () => {
     for (const s of STAGES) controllers[s]?.abort();
-    $('cancel-btn').disabled = true;
+    mapPhase('');
     status('Cancelled.');
     setPhase('cancelled');
   });
@@ -509,8 +509,10 @@ async function runUmap() {
     $('search').disabled = false;
     await runClusterer();
   } catch (e) {
-    if (isAbort(e)) return;
     mapPhase('');
+    // a stopped layout leaves the previous one in place (the one the exports and clusters describe)
+    if (state.xy && view.n === state.xy.n) view.setPositions(state.xy);
+    if (isAbort(e)) return;
     showError(e);
     setPhase('error');
   }
