@@ -277,6 +277,12 @@ test('edge cases: tiny inputs, identical points, duplicates, min_samples > n', (
   const r2 = hdbscanRun(engine, same, { minClusterSize: 5 });
   checkInvariants(r2, 30, 5, 'identical points');
   assert.ok(r2.outlierScores.every((v) => v === 0));
+  // masses of exact duplicates overflow the core-ball graph: Borůvka's own tree is kept, and said so
+  const mass = { data: new Float32Array(2 * 3000).fill(1), n: 3000, dim: 2 };
+  for (let i = 0; i < 100; i++) mass.data[2 * i] = i;
+  const rm = hdbscanRun(engine, mass, { minClusterSize: 5, minSamples: 1 });
+  assert.equal(rm.algorithm, 'boruvka_kdtree');
+  checkInvariants(rm, 3000, 5, 'mass duplicates');
   // many zero distances: duplicated points inside clusters
   const dup = blobs(8, 400, 2, 2, 0.05);
   for (let i = 0; i < 200; i++) { dup.data[2 * i] = dup.data[2 * (i % 10)]; dup.data[2 * i + 1] = dup.data[2 * (i % 10) + 1]; }

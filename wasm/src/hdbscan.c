@@ -659,14 +659,14 @@ static es_status mst_prim_graph(const float *x, int n, int dim, const double *co
  * *fallback_out = 1 (and nothing written) when the core balls hold too many pairs (masses of exact
  * duplicates): the caller keeps Borůvka's tree. */
 static es_status mst_prims_kdtree(const hdbscan_kdtree *t, const float *x, const double *core,
-                                  const double *core_pos, const int32_t *ea, const int32_t *eb,
+                                  const double *core_pos, int k_ball, const int32_t *ea, const int32_t *eb,
                                   int32_t *src_out, int32_t *dst_out, double *w_out, int *fallback_out,
                                   es_error *err) {
     int n = t->n, dim = t->dim;
     *fallback_out = 0;
     pair_buf pb;
     memset(&pb, 0, sizeof pb);
-    pb.limit = (size_t)48 * n + (1u << 20);
+    pb.limit = (size_t)3 * (size_t)k_ball * n + (1u << 20); /* k_ball others per ball, plus ties */
     if (!core_ball_pairs(t, core_pos, &pb)) {
         free(pb.u);
         free(pb.v);
@@ -879,7 +879,7 @@ es_status hdbscan_create(const float *x, int n, int dim, const hdbscan_tree_para
                 st = es_fail(err, ES_ERR_NOMEM, "out of memory for the spanning tree");
                 goto done;
             }
-            st = mst_prims_kdtree(&tree, x, h->core, core_pos, ea, eb, src, dst, w, &fallback, err);
+            st = mst_prims_kdtree(&tree, x, h->core, core_pos, h->min_samples, ea, eb, src, dst, w, &fallback, err);
             if (st == ES_OK && !fallback) {
                 hdbscan_numpy_argsort(w, n - 1, order);
                 for (int i = 0; i < n - 1; i++) {
