@@ -43,6 +43,15 @@ const view = new MapView($('map'), {
   onHover: showTooltip,
   onClick: (hit) => showNeighbours(hit ? hit.index : -1),
 });
+// the map's colours follow the page's colour scheme (CSS variables --map-bg and --map-ink)
+function applyScheme() {
+  const cs = getComputedStyle(document.documentElement);
+  view.background = cs.getPropertyValue('--map-bg').trim() || '#ffffff';
+  view.foreground = cs.getPropertyValue('--map-ink').trim() || '#1d2330';
+  view.redraw();
+}
+if (typeof matchMedia === 'function') matchMedia('(prefers-color-scheme: dark)').addEventListener?.('change', applyScheme);
+applyScheme();
 // for the curious (and for tests): the page's state is inspectable from the console
 globalThis.embedscape = { state, view, api };
 
