@@ -73,10 +73,16 @@ test('shape, finiteness, determinism and seed dependence', async () => {
   assert.ok(finite(rr.embedding.data));
 });
 
-test('default epochs: 500 up to 10000 points', async () => {
+test('default epochs: 500 up to 10000 points; short runs prune the graph as the default would', async () => {
   const e = await engine();
   const r = await runUmapWith(e, blobs(2, 10, 3, 5, 2), { seed: 1 });
   assert.equal(r.info.nEpochs, 500);
+  const x = blobs(3, 60, 6, 3, 3);
+  const full = await runUmapWith(e, x, { seed: 1, nEpochs: 500 });
+  const short = await runUmapWith(e, x, { seed: 1, nEpochs: 3 });
+  assert.equal(short.info.nEpochs, 3);
+  assert.equal(short.info.edges, full.info.edges);
+  assert.equal(short.info.graphComponents, full.info.graphComponents);
 });
 
 test('edge cases: n = 1, n = 2, n <= n_neighbors, duplicates', async () => {

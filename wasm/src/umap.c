@@ -11,6 +11,8 @@
 
 #define SMOOTH_K_TOLERANCE 1e-5
 #define MIN_K_DIST_SCALE 1e-3
+/* above this many connected components the initialisation is random (see umap_create) */
+#define UMAP_MAX_SPECTRAL_COMPONENTS 256
 
 struct umap_ctx {
     int n, dim, n_epochs, epoch;
@@ -778,7 +780,9 @@ es_status umap_create(const float *x, int n, int d, const umap_params *params, u
     for (long e = 0; e < g.nnz; e++)
         if (g.val[e] > wmax) wmax = g.val[e];
     {
-        float cut = wmax / (float)n_epochs;
+        /* as umap-learn: a short run (<= 10 epochs) prunes as the default schedule would */
+        int default_epochs = n <= 10000 ? 500 : 200;
+        float cut = wmax / (float)(n_epochs > 10 ? n_epochs : default_epochs);
         long q = 0;
         for (int i = 0; i < n; i++) {
             long s0 = g.ptr[i], s1 = g.ptr[i + 1];
@@ -805,7 +809,10 @@ es_status umap_create(const float *x, int n, int d, const umap_params *params, u
          * random when asked for, for tiny inputs, or when the eigen-solve fails */
         if (st == ES_OK && p.init == UMAP_INIT_SPECTRAL && n > dim + 1) {
             es_error e2 = {0};
-            es_status s2 = c->info.n_graph_components == 1
+            /* Very many components (a graph of near-isolated points) would make the dense eigen-solve
+             * of their centroids cubic in their number: those inputs start from the random layout. */
+            es_status s2 = c->info.n_graph_components > UMAP_MAX_SPECTRAL_COMPONENTS ? ES_ERR_NUMERIC
+                           : c->info.n_graph_components == 1
                                ? spectral_layout(&g, dim, &c->rng, c->embedding, &e2)
                                : multi_component_layout(x, d, p.metric, &g, label, c->info.n_graph_components, dim,
                                                         &c->rng, c->embedding, &e2);

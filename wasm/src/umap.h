@@ -16,7 +16,8 @@
  * Reproducible: the same input, params and seed give the same bytes (one thread, explicit RNG).
  * Edge cases: n = 1 gives the origin; n_neighbors is clamped to n - 1 (at least 2, i.e. every other
  * point when n <= 3); a disconnected graph gets umap-learn's multi-component layout (components
- * placed by their centroids, each laid out spectrally, tiny ones randomly); inputs too small for a
+ * placed by their centroids, each laid out spectrally, tiny ones randomly; more than 256 components
+ * start from the random layout instead); inputs too small for a
  * spectral layout (n <= n_components + 1) or whose eigen-solve fails use the random initialisation
  * (umap_get_info reports which one ran); NaN or Inf in x fails with ES_ERR_NUMERIC.
  *
