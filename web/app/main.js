@@ -122,6 +122,7 @@ function updateCount() {
   $('text-count').textContent = `${fmtInt(n)} text${n === 1 ? '' : 's'}`;
   $('embed-btn').disabled = n < 3;
   $('embed-btn').title = n < 3 ? 'A map needs at least 3 texts' : '';
+  if (n >= 3) warmUp();
 }
 
 async function loadSample(name) {
@@ -220,20 +221,28 @@ function askForModel({ bytes, reachable }, reason = '') {
 }
 let pendingChoice = null;
 
-async function resolveModelFolder() {
+let localModel = null; // looking for a model folder next to the page, once: a promise of its URL or null
+
+/**
+ * Where the model comes from; asks the user when no source answers. With {quiet: true} it neither
+ * asks nor looks for a folder next to the page (each miss is a 404 in the console): null then.
+ */
+async function resolveModelFolder({ quiet = false } = {}) {
   if (pickedModel) return { folder: pickedModel, label: 'reading the files' };
   const fromQuery = source.modelFromQuery();
   if (fromQuery) return { folder: source.urlFolder(fromQuery), label: 'loading the model' };
-  const local = await source.findLocalModel(source.localCandidates());
+  if (quiet) return (await source.hubModelCached()) ? { folder: source.hubFolder(), label: 'reading the model from the browser cache' } : null;
+  localModel ??= source.findLocalModel(source.localCandidates());
+  const local = await localModel;
   if (local) return { folder: source.urlFolder(local), label: 'loading the model' };
   if (await source.hubModelCached()) return { folder: source.hubFolder(), label: 'reading the model from the browser cache' };
   return askForModel(await source.hubDownloadSize());
 }
 
 /** Loads the model from the first source that works; asks the user when none does. */
-async function loadModelLoop() {
+async function loadModelLoop(first = null) {
   const loadModel = need('loadModel');
-  let choice = await resolveModelFolder();
+  let choice = first ?? await resolveModelFolder();
   for (;;) {
     setModelBadge('model: loading…');
     const onBytes = modelProgress(choice.label);
@@ -268,6 +277,34 @@ function getModel(signal) {
     if (signal.aborted) reject(new api.AbortError());
     signal.addEventListener('abort', () => reject(new api.AbortError()), { once: true });
   })]);
+}
+
+let warming = false;
+
+/**
+ * Gets ready while the user looks at their texts: starts the workers (each compiles the engine) and,
+ * when the model is at hand without asking or searching (?model= address, browser cache), loads it.
+ */
+async function warmUp() {
+  if (warming || model || modelPromise || typeof api.loadModel !== 'function') return;
+  warming = true;
+  try {
+    api.getDefaultPool().broadcast('info', {}).catch(() => {});
+    const choice = await resolveModelFolder({ quiet: true });
+    if (!choice || model || modelPromise) return;
+    modelPromise = loadModelLoop(choice);
+    modelPromise.then((m) => { model = m; showModel(m); }, () => { modelPromise = null; });
+  } catch {
+    // nothing lost: the Embed button tries again and says what is wrong
+  } finally {
+    warming = false;
+  }
+}
+
+function showModel(m) {
+  state.modelName = m.name ?? source.MODEL_NAME;
+  setModelBadge(`model: ${state.modelName} · ${m.dim ?? '?'} dimensions`, true);
+  $('foot-model').textContent = state.modelName;
 }
 
 /** The user chose a source in the model panel. */
@@ -344,9 +381,7 @@ async function startEmbedding() {
     const m = await getModel(signal);
     model = m;
     state.timings.model = (performance.now() - state.timings.start) / 1000;
-    state.modelName = m.name ?? source.MODEL_NAME;
-    setModelBadge(`model: ${state.modelName} · ${m.dim ?? '?'} dimensions`, true);
-    $('foot-model').textContent = state.modelName;
+    showModel(m);
     if (signal.aborted) return;
     setPhase('embedding');
     status(`Embedding ${fmtInt(texts.length)} texts…`);
