@@ -336,6 +336,14 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     assert.equal(sims[0].text, texts[0]);
     assert.ok(Math.abs(sims[0].score - 1) < 1e-3);
     for (let i = 1; i < sims.length; i++) assert.ok(sims[i].score <= sims[i - 1].score);
+    // a sentence of one's own is embedded and compared with every text
+    await page.fill('#query-text', 'Bring an umbrella');
+    await page.click('#query-go');
+    await page.waitForFunction((first) => document.querySelector('#sim-body tr td:nth-child(3)')?.textContent !== first, sims[0].text);
+    const own = await page.$$eval('#sim-body tr', (trs) => trs.filter((tr) => tr.children.length === 3).map((tr) => Number(tr.children[1].firstChild.textContent)));
+    assert.equal(own.length, 25);
+    for (let i = 1; i < own.length; i++) assert.ok(own[i] <= own[i - 1]);
+    assert.ok(own[0] < 0.9999, 'the new sentence is not one of the texts');
 
     // the map: at least two clusters, drawn in their colours, legend = clusters
     const shownLegend = await legend(page);

@@ -409,6 +409,8 @@ async function startEmbedding() {
     $('embed-left').textContent = '0 s';
     $('embed-took').textContent = fmtDuration(took);
     state.vectors = vectors;
+    $('query-text').disabled = false;
+    $('query-go').disabled = false;
     fillTextSelects();
     showVector(0);
     await nextFrame();
@@ -470,19 +472,31 @@ function showVector(i) {
 
 let simRequest = 0;
 
-async function showSimilarity(i) {
+/**
+ * Fills the similarity table: every text against a query, which is a text's index or a new sentence.
+ * @param {number|string} query
+ */
+async function showSimilarity(query) {
   const v = state.vectors;
   if (!v) return;
   const req = ++simRequest;
+  const i = typeof query === 'number' ? query : -1;
   try {
     let scores;
-    if (typeof api.similarityTo === 'function') scores = await api.similarityTo(v, i);
+    if (typeof query === 'string') {
+      // a sentence of one's own: embed it with the same model, compare its vector with every text
+      const q = await model.embed([query]);
+      if (req !== simRequest) return;
+      scores = await need('similarityTo')(v, q.data);
+    } else if (typeof api.similarityTo === 'function') scores = await api.similarityTo(v, i);
     else if (typeof api.topK === 'function') {
       const top = await api.topK(v, i, v.n);
       scores = new Float32Array(v.n).fill(NaN);
       for (const { index, score } of top) scores[index] = score;
     } else throw new Error('this build lacks the similarity stage');
     if (req !== simRequest) return;
+    $('sim-caption').textContent = `Compared with: “${typeof query === 'string' ? query : shorten(state.texts[i], 120)}”` +
+      (typeof query === 'string' ? ' (your sentence)' : '');
     const order = Array.from(scores.keys()).filter((j) => Number.isFinite(scores[j])).sort((a, b) => scores[b] - scores[a] || a - b);
     const shown = order.slice(0, 25);
     const body = clear($('sim-body'));
@@ -846,6 +860,11 @@ function setupMap() {
   $('nb-close').addEventListener('click', hideNeighbours);
   $('vector-select').addEventListener('change', (e) => showVector(Number(e.target.value)));
   $('query-select').addEventListener('change', (e) => showSimilarity(Number(e.target.value)));
+  $('query-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = $('query-text').value.trim();
+    if (q && model && state.vectors) showSimilarity(q);
+  });
 }
 
 // ------------------------------------------------------------------------------------------------ open a saved map
@@ -889,8 +908,11 @@ async function openMap(bytes, name) {
     sel.append(el('option', { text: 'a saved map has no vectors — embed the texts to see them' }));
     sel.disabled = true;
   }
+  $('query-text').disabled = true;
+  $('query-go').disabled = true;
   $('vector-caption').textContent = '';
   $('vector-numbers').textContent = '';
+  $('sim-caption').textContent = '';
   clear($('sim-body'));
   view.setData({ xy: state.xy, labels: state.labels, probabilities: state.probabilities, texts: state.texts });
   $('map-empty').hidden = true;
