@@ -1,0 +1,157 @@
+// types.test.mjs — the shipped TypeScript declarations (web/embedscape.d.ts,
+// web/component/embedscape-map.d.ts) match the modules and type-check real code:
+//  1. the names each module exports at run time = the value names its .d.ts declares (a new export
+//     without a declaration, or a declaration of something that is not exported, fails);
+//  2. tests/types/usage.ts (a realistic use of the API and the element) compiles with zero
+//     diagnostics under strict settings, and the .d.ts files themselves have none;
+//  3. tests/types/misuse.ts: every `// @ts-expect-error` line is an error (so the types are not `any`);
+//  4. tests/types/node-usage.ts compiles for Node without the DOM library (lib es2022 + @types/node).
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { ROOT } from './helpers.mjs';
+
+const API_DTS = path.join(ROOT, 'web', 'embedscape.d.ts');
+const COMPONENT_DTS = path.join(ROOT, 'web', 'component', 'embedscape-map.d.ts');
+
+/** Names of the runtime values a .d.ts exports (types and interfaces left out). */
+function declaredValues(file) {
+  const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const names = new Set();
+  // A .d.ts module exports every top-level declaration unless it has an `export {}` statement.
+  const explicit = sf.statements.some((st) => ts.isExportDeclaration(st) && !st.moduleSpecifier
+    && st.exportClause && ts.isNamedExports(st.exportClause) && st.exportClause.elements.length === 0);
+  const exported = (node) => !explicit || (ts.getCombinedModifierFlags(node) & ts.ModifierFlags.Export) !== 0;
+  for (const st of sf.statements) {
+    if (ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isEnumDeclaration(st)) {
+      if (exported(st) && st.name) names.add(st.name.text);
+    } else if (ts.isVariableStatement(st)) {
+      if (exported(st)) for (const d of st.declarationList.declarations) names.add(d.name.getText(sf));
+    } else if (ts.isModuleDeclaration(st) && exported(st) && ts.isIdentifier(st.name)
+      && !(st.flags & ts.NodeFlags.GlobalAugmentation)) {
+      names.add(st.name.text); // a namespace (exports a value when it holds one)
+    } else if (ts.isExportDeclaration(st) && !st.isTypeOnly) {
+      if (st.moduleSpecifier) throw new Error(`${path.basename(file)}: re-exports from other files are not followed by this test`);
+      if (st.exportClause && ts.isNamedExports(st.exportClause)) {
+        for (const el of st.exportClause.elements) if (!el.isTypeOnly) names.add(el.name.text);
+      }
+    } else if (ts.isExportAssignment(st)) {
+      names.add('default');
+    }
+  }
+  return names;
+}
+
+function compareNames(runtime, declared, what) {
+  const missing = [...runtime].filter((n) => !declared.has(n)).sort();
+  const extra = [...declared].filter((n) => !runtime.has(n)).sort();
+  assert.deepEqual(
+    { exportedButNotDeclared: missing, declaredButNotExported: extra },
+    { exportedButNotDeclared: [], declaredButNotExported: [] },
+    `${what}: the .d.ts and the module disagree`,
+  );
+}
+
+test('web/embedscape.d.ts declares exactly the exports of web/embedscape.js', async () => {
+  const mod = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.js')).href);
+  compareNames(new Set(Object.keys(mod)), declaredValues(API_DTS), 'embedscape.js');
+});
+
+test('web/component/embedscape-map.d.ts declares exactly the exports of the component', async () => {
+  // The module defines a class extending HTMLElement: give Node a stand-in (customElements stays
+  // undefined, so nothing is registered).
+  const had = 'HTMLElement' in globalThis;
+  if (!had) globalThis.HTMLElement = class HTMLElement {};
+  try {
+    const mod = await import(pathToFileURL(path.join(ROOT, 'web', 'component', 'embedscape-map.js')).href);
+    compareNames(new Set(Object.keys(mod)), declaredValues(COMPONENT_DTS), 'embedscape-map.js');
+  } finally {
+    if (!had) delete globalThis.HTMLElement;
+  }
+});
+
+const STRICT = {
+  noEmit: true,
+  strict: true,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  target: ts.ScriptTarget.ES2022,
+  lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+  types: [],
+  noUnusedLocals: false,
+  allowJs: false,
+  exactOptionalPropertyTypes: false,
+};
+
+function format(diags) {
+  return diags.map((d) => {
+    const msg = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    if (!d.file) return msg;
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
+    return `${path.relative(ROOT, d.file.fileName)}:${line + 1}:${character + 1} TS${d.code}: ${msg}`;
+  }).join('\n');
+}
+
+// One program for both files (the declarations are parsed and bound once).
+let program = null;
+function getProgram() {
+  program ??= ts.createProgram({
+    rootNames: [path.join(ROOT, 'tests', 'types', 'usage.ts'), path.join(ROOT, 'tests', 'types', 'misuse.ts')],
+    options: { ...STRICT, skipLibCheck: false, skipDefaultLibCheck: true },
+  });
+  return program;
+}
+
+function diagnosticsOf(file) {
+  const p = getProgram();
+  const sf = p.getSourceFile(file);
+  assert.ok(sf, `${path.relative(ROOT, file)} is part of the program`);
+  return [...p.getSyntacticDiagnostics(sf), ...p.getSemanticDiagnostics(sf)];
+}
+
+test('the declarations type-check usage.ts under strict settings with zero diagnostics', () => {
+  const p = getProgram();
+  assert.equal(format(p.getOptionsDiagnostics()), '');
+  assert.equal(format(p.getGlobalDiagnostics()), '');
+  for (const f of [API_DTS, COMPONENT_DTS]) {
+    assert.ok(p.getSourceFile(f), `${path.relative(ROOT, f)} is what the imports resolve to`);
+    assert.equal(format(diagnosticsOf(f)), '', `${path.relative(ROOT, f)} has errors of its own`);
+  }
+  assert.equal(format(diagnosticsOf(path.join(ROOT, 'tests', 'types', 'usage.ts'))), '');
+});
+
+test('misuse.ts: every @ts-expect-error marks a real type error', () => {
+  const file = path.join(ROOT, 'tests', 'types', 'misuse.ts');
+  const diags = diagnosticsOf(file);
+  // An unused @ts-expect-error is itself reported (TS2578): the line it marks was accepted.
+  assert.equal(format(diags), '');
+  const expected = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('// @ts-expect-error')).length;
+  assert.ok(expected >= 10, `misuse.ts has ${expected} deliberate errors`);
+});
+
+test('node-usage.ts: the API type-checks in a Node program without the DOM library', (t) => {
+  try {
+    createRequire(import.meta.url).resolve('@types/node/package.json');
+  } catch {
+    const why = '@types/node is not installed (it comes with the devDependencies)';
+    if (process.env.CI) throw new Error(why);
+    t.skip(why);
+    return;
+  }
+  const file = path.join(ROOT, 'tests', 'types', 'node-usage.ts');
+  const p = ts.createProgram({
+    rootNames: [file],
+    options: { ...STRICT, lib: ['lib.es2022.d.ts'], types: ['node'], skipLibCheck: false, skipDefaultLibCheck: true },
+  });
+  assert.ok(!p.getSourceFiles().some((f) => /lib\.dom\.d\.ts$/.test(f.fileName)), 'no DOM types in this program');
+  for (const f of [file, API_DTS]) {
+    const sf = p.getSourceFile(f);
+    assert.ok(sf, `${path.relative(ROOT, f)} is part of the program`);
+    assert.equal(format([...p.getSyntacticDiagnostics(sf), ...p.getSemanticDiagnostics(sf)]), '');
+  }
+});

@@ -1,0 +1,132 @@
+// usage.ts — a realistic use of the public API, type-checked (never run) by tests/types.test.mjs
+// against web/embedscape.d.ts and web/component/embedscape-map.d.ts: strict, zero diagnostics.
+
+import {
+  loadModel, loadTokenizer, cosineSimilarity, similarityTo, topK, topKAll, umap, knnSearch, hdbscan,
+  createClusterer, clusterKeywords, createMapFile, parseMapFile, parseTexts, parseNpy, formatNpy,
+  WorkerPool, setDefaultPool, getDefaultPool, defaultThreads, EmbedscapeError, AbortError, STATUS,
+  UMAP_DEFAULTS, MAP_FORMAT, createEngine, similarityMatrixWith, runUmapWith, hdbscanRun, openFolder,
+} from '../../web/embedscape.js';
+import type {
+  Matrix, Model, EmbedProgress, LoadProgress, UmapEpoch, UmapOptions, HdbscanOptions, HdbscanResult,
+  ClusterKeywords, MapFile, Neighbor, Tokenizer,
+} from '../../web/embedscape.js';
+import { EmbedscapeMap, readMap } from '../../web/component/embedscape-map.js';
+import type { EmbedscapePlaceDetail } from '../../web/component/embedscape-map.js';
+// the package's own names resolve to the same declarations (package.json "exports" / "types")
+import type { Matrix as PackageMatrix } from 'embedscape';
+import type { EmbedscapeMap as PackageElement } from 'embedscape/component';
+
+export const samePackage = (m: Matrix, el: EmbedscapeMap): [PackageMatrix, PackageElement] => [m, el];
+
+export async function buildMap(texts: string[], log: (line: string) => void): Promise<MapFile> {
+  setDefaultPool(new WorkerPool({ size: Math.min(4, await defaultThreads()) }));
+
+  const model: Model = await loadModel('models/all-MiniLM-L6-v2/', {
+    dtype: 'q8',
+    onProgress: (p: LoadProgress) => {
+      if (p.status === 'download') log(`${p.file}: ${p.loaded} / ${p.total} bytes`);
+      else if (p.status === 'load') log(`loading into ${p.workers} workers`);
+      else log(`ready: ${p.config.layers} layers, ${p.config.hidden} dims, ${p.config.pooling} pooling`);
+    },
+  });
+
+  const controller = new AbortController();
+  const stop = setTimeout(() => controller.abort(), 60_000);
+  let vectors: Matrix;
+  try {
+    vectors = await model.embed(texts, {
+      batchSize: 64,
+      signal: controller.signal,
+      onProgress: ({ done, total, tokens, elapsed }: EmbedProgress) =>
+        log(`${done}/${total} texts, ${(tokens / elapsed).toFixed(0)} tokens/s`),
+    });
+  } catch (e) {
+    if (e instanceof AbortError) log('embedding took too long');
+    else if (e instanceof EmbedscapeError && e.status === STATUS.MODEL) log(`model problem: ${e.message}`);
+    throw e;
+  } finally {
+    clearTimeout(stop);
+  }
+  const dim: number = vectors.dim;
+  log(`${vectors.n} x ${dim} (model says ${model.dim})`);
+
+  // similarity
+  const sims: Float32Array = await cosineSimilarity(vectors);
+  const toFirst: Float32Array = await similarityTo(vectors, 0);
+  const byVector: Neighbor[] = await topK(vectors, vectors.data.subarray(0, dim), 5, { pool: getDefaultPool() });
+  const everyone: Neighbor[][] = await topKAll(vectors, 3);
+  log(`${sims[1]} ${toFirst[0]} ${byVector[0]?.index} ${everyone.length}`);
+  const knn = await knnSearch(vectors, { k: 10, method: 'approx' });
+  log(`first neighbour of 0: ${knn.indices[1]} at ${knn.distances[1]}`);
+
+  // UMAP, drawing the layout as it settles
+  const umapOpts: UmapOptions = { ...UMAP_DEFAULTS, nNeighbors: 15, minDist: 0.1, metric: 'cosine', seed: 42 };
+  const xy: Matrix = await umap(vectors, umapOpts, {
+    signal: controller.signal,
+    onEpoch: (e: UmapEpoch) => {
+      if (e.embedding) log(`epoch ${e.epoch}/${e.nEpochs}: ${e.embedding.n} points`);
+    },
+  });
+
+  // HDBSCAN once, then again from a prepared tree as a slider moves
+  const hdbOpts: HdbscanOptions = { minClusterSize: 5, method: 'eom', condensedTree: true };
+  const clustered: HdbscanResult = await hdbscan(xy, hdbOpts);
+  log(`${clustered.nClusters} clusters by ${clustered.algorithm}; tree rows: ${clustered.condensedTree?.parent.length}`);
+  const rows: number[][] = [[0, 0], [0, 1], [5, 5]];
+  await hdbscan(rows, { minClusterSize: 2, allowSingleCluster: true });
+  const clusterer = await createClusterer(xy, { minSamples: 5 });
+  let result: HdbscanResult = await clusterer.cluster({ minClusterSize: 10 });
+  result = await clusterer.cluster({ minClusterSize: 25, method: 'leaf', signal: controller.signal });
+  await clusterer.dispose();
+
+  const clusters: ClusterKeywords[] = clusterKeywords(texts, result.labels, { topN: 10, stopWords: 'english' });
+  for (const c of clusters) log(`cluster ${c.label} (${c.size}): ${c.keywords.map((k) => k.word).join(', ')}`);
+
+  const map: MapFile = createMapFile({
+    texts, xy, labels: result.labels, probabilities: result.probabilities, outlierScores: result.outlierScores,
+    clusters, model: model.name, params: { umap: { n_neighbors: 15 }, hdbscan: { min_cluster_size: 25 } },
+  });
+  await model.dispose();
+  const back = parseMapFile(JSON.stringify(map));
+  log(`${back.format} v${back.version}: ${back.n} points, first label ${back.labelsArray[0]}, x0 ${back.xy.data[0]}`);
+  return map;
+}
+
+export async function inProcess(bytes: Uint8Array): Promise<void> {
+  const texts: string[] = parseTexts(bytes, 'texts.jsonl');
+  const tok: Tokenizer = await loadTokenizer({ files: { 'vocab.txt': new Uint8Array(0) } });
+  const ids: Int32Array = tok.encode(texts[0] ?? '', { maxLength: 128 });
+  const { lengths } = tok.encodeBatch(texts, 0);
+  tok.free();
+  const engine = await createEngine();
+  const m: Matrix = { data: new Float32Array(ids.length * 2), n: ids.length, dim: 2 };
+  const s: Float32Array = similarityMatrixWith(engine, m);
+  const { embedding, info } = await runUmapWith(engine, m, { nEpochs: 50 }, { aborted: () => false });
+  const r = hdbscanRun(engine, embedding, { minClusterSize: 3 });
+  const npy: Uint8Array = formatNpy(embedding.data, [embedding.n, embedding.dim]);
+  const { data, shape } = parseNpy(npy);
+  const folder = openFolder('models/all-MiniLM-L6-v2');
+  const cfg: unknown = await folder.readJson('config.json');
+  console.log(s.length, info.knn, r.coreDistances.length, lengths.length, data.length, shape[1], MAP_FORMAT, cfg);
+}
+
+export function mountMap(container: HTMLElement, map: MapFile): EmbedscapeMap {
+  const el = document.createElement('embedscape-map');
+  el.setAttribute('src', 'topics.map.json');
+  el.setAttribute('theme', 'dark');
+  el.addEventListener('embedscape-load', (e) => console.log(`${e.detail.n} points, ${e.detail.clusters} clusters`));
+  el.addEventListener('embedscape-error', (e) => console.error(e.detail.message));
+  el.addEventListener('embedscape-place', (e: CustomEvent<EmbedscapePlaceDetail>) => {
+    const best = e.detail.nearest[0];
+    if (best) console.log(`"${e.detail.text}" lands at ${e.detail.x}, ${e.detail.y}, near "${best.text}" (${best.sim})`);
+  });
+  container.append(el);
+  el.setMap(map);
+  const hits: number[] = el.search('rain');
+  el.fit();
+  void el.view?.toPNG({ scale: 2 }).then((blob: Blob) => blob.size);
+  const found = document.querySelector('embedscape-map');
+  if (found instanceof EmbedscapeMap && found.map) console.log(found.map.clusters.length, hits.length, readMap(map).noise);
+  return el;
+}
