@@ -18,11 +18,23 @@
  * A matrix of `n` rows of `dim` float32 values, row-major: row i is `data[i*dim .. (i+1)*dim)`.
  * Embeddings (n x 384 for MiniLM), UMAP layouts (n x nComponents) and HDBSCAN inputs travel as one.
  */
-export interface Matrix {
-  data: Float32Array;
+export interface Matrix<Data extends Float32Array = Float32Array> {
+  data: Data;
   n: number;
   dim: number;
 }
+
+// Typed arrays embedscape creates: over an ordinary ArrayBuffer, so TypeScript >= 5.7 accepts them
+// where a BufferSource is needed (new Blob([...]), fetch bodies, crypto) — Float32Array<ArrayBuffer>
+// there, plain Float32Array on older TypeScript.
+type F32Array = ReturnType<Float32Array['slice']>;
+type F64Array = ReturnType<Float64Array['slice']>;
+type I32Array = ReturnType<Int32Array['slice']>;
+type I8Array = ReturnType<Int8Array['slice']>;
+type U8Array = ReturnType<Uint8Array['slice']>;
+
+/** A Matrix embedscape returns (its data is a fresh Float32Array over an ArrayBuffer). */
+export type ResultMatrix = Matrix<F32Array>;
 
 /** Points HDBSCAN accepts: a Matrix, a matrix of float64 / plain numbers, or an array of rows. */
 export type Points =
@@ -128,13 +140,13 @@ export declare class Engine {
   /** Reads a NUL-terminated UTF-8 string. */
   str(p: number): string;
   /** Copies n float32 values out of the heap. */
-  readF32(p: number, n: number): Float32Array;
+  readF32(p: number, n: number): F32Array;
   /** Copies n float64 values out of the heap. */
-  readF64(p: number, n: number): Float64Array;
+  readF64(p: number, n: number): F64Array;
   /** Copies n int32 values out of the heap. */
-  readI32(p: number, n: number): Int32Array;
+  readI32(p: number, n: number): I32Array;
   /** Copies n bytes out of the heap. */
-  readU8(p: number, n: number): Uint8Array;
+  readU8(p: number, n: number): U8Array;
   getI32(p: number): number;
   getU32(p: number): number;
   getF32(p: number): number;
@@ -234,9 +246,9 @@ export declare function parseTexts(bytes: Uint8Array, name?: string): string[];
  * Parses a .npy file holding a float32 (or float64, converted) C-order array of 1 or 2 dimensions.
  * A 1-D array of n values has shape [n, 1]. Throws EmbedscapeError naming the problem.
  */
-export declare function parseNpy(bytes: Uint8Array, name?: string): { data: Float32Array; shape: [number, number] };
+export declare function parseNpy(bytes: Uint8Array, name?: string): { data: F32Array; shape: [number, number] };
 /** Serialises float32 values as a C-order .npy file (version 1.0) of the given shape. */
-export declare function formatNpy(data: Float32Array | ArrayLike<number>, shape: number[]): Uint8Array;
+export declare function formatNpy(data: Float32Array | ArrayLike<number>, shape: number[]): U8Array;
 
 // =============================================================================================== map file
 
@@ -315,8 +327,8 @@ export interface ParsedMapFile extends Omit<MapFile, 'created' | 'model' | 'para
   /** number of points */
   n: number;
   /** the coordinates as a Matrix (n x 2) */
-  xy: Matrix;
-  labelsArray: Int32Array;
+  xy: ResultMatrix;
+  labelsArray: I32Array;
 }
 
 export declare const MAP_FORMAT: 'embedscape-map';
@@ -377,9 +389,9 @@ export interface Tokenizer {
   /** ids added around each text ([CLS] and [SEP]: 2) */
   readonly nSpecial: number;
   /** The ids of one text, e.g. Int32Array [101, 1996, 3103, 2003, 9716, 102]. */
-  encode(text: string, maxLength?: MaxLength): Int32Array;
+  encode(text: string, maxLength?: MaxLength): I32Array;
   /** Ids of many texts in one call: all ids back to back, and the number of ids of each text. */
-  encodeBatch(texts: string[], maxLength?: MaxLength): { ids: Int32Array; lengths: Int32Array };
+  encodeBatch(texts: string[], maxLength?: MaxLength): { ids: I32Array; lengths: I32Array };
   /** the id of a vocabulary token, -1 when absent */
   tokenToId(token: string): number;
   /** releases the engine memory (the tokenizer is unusable afterwards) */
@@ -474,7 +486,7 @@ export interface Model {
    * Embeds texts: an n x dim Matrix, the vectors sentence-transformers gives (bit-identical for any
    * number of workers). Throws EmbedscapeError for non-string texts or after dispose().
    */
-  embed(texts: string[], opts?: EmbedOptions): Promise<Matrix>;
+  embed(texts: string[], opts?: EmbedOptions): Promise<ResultMatrix>;
   /** frees the model in every worker (and the pool when the model made its own) */
   dispose(): Promise<void>;
 }
@@ -488,11 +500,11 @@ export interface BertModel {
   /** the model folder's tokenizer, null when the files had none */
   readonly tokenizer: Tokenizer | null;
   /** ids: all texts' ids back to back; lengths: ids per text. Returns n*dim floats. */
-  embedIds(ids: ArrayLike<number>, lengths: ArrayLike<number>): Float32Array;
+  embedIds(ids: ArrayLike<number>, lengths: ArrayLike<number>): F32Array;
   /** tokenizes and embeds: n*dim floats and the number of tokens */
-  embedTexts(texts: string[]): { data: Float32Array; tokens: number };
+  embedTexts(texts: string[]): { data: F32Array; tokens: number };
   /** the last hidden state (n_tokens x dim) of one text's ids */
-  hidden(ids: ArrayLike<number>): Float32Array;
+  hidden(ids: ArrayLike<number>): F32Array;
   free(): void;
 }
 
@@ -535,7 +547,7 @@ export declare function parseSafetensors(bytes: Uint8Array): {
   metadata: Record<string, string> | null;
 };
 /** Writes a safetensors file, tensors in the given order. */
-export declare function writeSafetensors(tensors: SafetensorsTensor[], metadata?: Record<string, string>): Uint8Array;
+export declare function writeSafetensors(tensors: SafetensorsTensor[], metadata?: Record<string, string>): U8Array;
 /** float -> IEEE half bits, round to nearest even. */
 export declare function f32ToF16Bits(x: number): number;
 /** IEEE half bits -> float. */
@@ -547,9 +559,9 @@ export declare function quantizeRowsQ8(
   w: Float32Array | ArrayLike<number>,
   rows: number,
   cols: number,
-): { q: Int8Array; scale: Float32Array };
+): { q: I8Array; scale: F32Array };
 /** A smaller copy of model.safetensors: every float tensor as F16, or the encoder's linear weights as int8 ('q8'). */
-export declare function convertSafetensors(bytes: Uint8Array, dtype: 'f16' | 'q8'): Uint8Array;
+export declare function convertSafetensors(bytes: Uint8Array, dtype: 'f16' | 'q8'): U8Array;
 /** Worker operations of the model. */
 export declare const modelOps: {
   readonly 'bert.load': WorkerOp;
@@ -569,9 +581,9 @@ export interface Neighbor {
  * Cosine similarity of every pair of rows (scikit-learn's cosine_similarity; a zero row is
  * 0-similar to everything): n*n values, row-major, symmetric.
  */
-export declare function cosineSimilarity(matrix: Matrix, opts?: PoolOptions): Promise<Float32Array>;
+export declare function cosineSimilarity(matrix: Matrix, opts?: PoolOptions): Promise<F32Array>;
 /** Cosine similarity of a query (row index or vector of dim numbers) to every row: n values. */
-export declare function similarityTo(matrix: Matrix, query: Query, opts?: PoolOptions): Promise<Float32Array>;
+export declare function similarityTo(matrix: Matrix, query: Query, opts?: PoolOptions): Promise<F32Array>;
 /**
  * The k rows most similar to a query, best first (ties: lower index first). A query given by row
  * index is left out of its own list.
@@ -580,9 +592,9 @@ export declare function topK(matrix: Matrix, query: Query, k: number, opts?: Poo
 /** topK for every row at once (each row leaves itself out): n lists. */
 export declare function topKAll(matrix: Matrix, k: number, opts?: PoolOptions): Promise<Neighbor[][]>;
 /** In-process cosineSimilarity. */
-export declare function similarityMatrixWith(engine: Engine, matrix: Matrix): Float32Array;
+export declare function similarityMatrixWith(engine: Engine, matrix: Matrix): F32Array;
 /** In-process similarityTo. */
-export declare function similarityToWith(engine: Engine, matrix: Matrix, query: Query): Float32Array;
+export declare function similarityToWith(engine: Engine, matrix: Matrix, query: Query): F32Array;
 /** In-process topK. */
 export declare function topKWith(engine: Engine, matrix: Matrix, query: Query, k: number): Neighbor[];
 /** In-process topKAll. */
@@ -650,7 +662,7 @@ export interface UmapEpoch {
   /** same as nEpochs */
   total: number;
   /** a snapshot of the layout, at most ~30 times a second and always with the last epoch */
-  embedding?: Matrix;
+  embedding?: ResultMatrix;
 }
 
 export interface UmapRunOptions extends PoolOptions {
@@ -696,9 +708,9 @@ export interface KnnOptions {
 /** k nearest neighbours of every row: row i lists i itself first, then its k-1 nearest rows. */
 export interface KnnResult {
   /** n*k row indices */
-  indices: Int32Array;
+  indices: I32Array;
   /** n*k distances */
-  distances: Float32Array;
+  distances: F32Array;
   n: number;
   k: number;
 }
@@ -724,7 +736,7 @@ export declare const UMAP_DEFAULTS: Readonly<{
  * UMAP of the rows of a matrix, in one worker of the pool: an n x nComponents Matrix.
  * Throws EmbedscapeError for unknown or invalid options (before starting a worker).
  */
-export declare function umap(matrix: Matrix, opts?: UmapOptions, run?: UmapRunOptions): Promise<Matrix>;
+export declare function umap(matrix: Matrix, opts?: UmapOptions, run?: UmapRunOptions): Promise<ResultMatrix>;
 /** k nearest neighbours of every row, in one worker of the pool. */
 export declare function knnSearch(matrix: Matrix, opts?: KnnOptions, run?: PoolOptions): Promise<KnnResult>;
 /** In-process UMAP. */
@@ -733,7 +745,7 @@ export declare function runUmapWith(
   matrix: Matrix,
   opts?: UmapOptions,
   hooks?: UmapHooks,
-): Promise<{ embedding: Matrix; info: UmapInfo }>;
+): Promise<{ embedding: ResultMatrix; info: UmapInfo }>;
 /** In-process kNN. */
 export declare function knnSearchWith(engine: Engine, matrix: Matrix, opts?: KnnOptions): KnnResult;
 /** a and b of the layout's curve, fitted from spread (default 1) and minDist (default 0.1), as umap-learn. */
@@ -775,23 +787,23 @@ export interface ClusterOptions extends Omit<HdbscanOptions, 'minSamples' | 'alg
 
 /** Rows of the condensed tree (ids < n are points, n is the root). */
 export interface CondensedTree {
-  parent: Int32Array;
-  child: Int32Array;
-  lambda: Float64Array;
-  childSize: Int32Array;
+  parent: I32Array;
+  child: I32Array;
+  lambda: F64Array;
+  childSize: I32Array;
   /** the tree node of each cluster, by label */
-  clusterNodes: Int32Array;
+  clusterNodes: I32Array;
   /** the stability of each cluster, by label */
-  clusterStabilities: Float64Array;
+  clusterStabilities: F64Array;
 }
 
 export interface HdbscanResult {
   /** -1 = noise, else 0..nClusters-1 (numbered in condensed-tree order, as the library) */
-  labels: Int32Array;
+  labels: I32Array;
   /** membership strength in [0, 1] (0 for noise) */
-  probabilities: Float32Array;
+  probabilities: F32Array;
   /** GLOSH outlier scores in [0, 1] */
-  outlierScores: Float32Array;
+  outlierScores: F32Array;
   nClusters: number;
   /** the min_samples used (clamped to n - 1 like the library) */
   minSamples: number;
@@ -805,9 +817,9 @@ export interface HdbscanResult {
 
 /** An in-process result also has the float64 values and the core distances. */
 export interface HdbscanEngineResult extends HdbscanResult {
-  coreDistances: Float64Array;
-  probabilities64: Float64Array;
-  outlierScores64: Float64Array;
+  coreDistances: F64Array;
+  probabilities64: F64Array;
+  outlierScores64: F64Array;
 }
 
 /** Options with every default filled in (normalizeHdbscanOptions). */

@@ -96,7 +96,7 @@ export async function buildMap(texts: string[], log: (line: string) => void): Pr
 export async function inProcess(bytes: Uint8Array): Promise<void> {
   const texts: string[] = parseTexts(bytes, 'texts.jsonl');
   const tok: Tokenizer = await loadTokenizer({ files: { 'vocab.txt': new Uint8Array(0) } });
-  const ids: Int32Array = tok.encode(texts[0] ?? '', { maxLength: 128 });
+  const ids = tok.encode(texts[0] ?? '', { maxLength: 128 });
   const { lengths } = tok.encodeBatch(texts, 0);
   tok.free();
   const engine = await createEngine();
@@ -104,11 +104,13 @@ export async function inProcess(bytes: Uint8Array): Promise<void> {
   const s: Float32Array = similarityMatrixWith(engine, m);
   const { embedding, info } = await runUmapWith(engine, m, { nEpochs: 50 }, { aborted: () => false });
   const r = hdbscanRun(engine, embedding, { minClusterSize: 3 });
-  const npy: Uint8Array = formatNpy(embedding.data, [embedding.n, embedding.dim]);
+  const npy = formatNpy(embedding.data, [embedding.n, embedding.dim]);
   const { data, shape } = parseNpy(npy);
+  // results are ordinary ArrayBuffer-backed arrays: usable as BufferSource (TypeScript >= 5.7)
+  const files: Blob[] = [new Blob([npy], { type: 'application/octet-stream' }), new Blob([embedding.data, r.labels, ids])];
   const folder = openFolder('models/all-MiniLM-L6-v2');
   const cfg: unknown = await folder.readJson('config.json');
-  console.log(s.length, info.knn, r.coreDistances.length, lengths.length, data.length, shape[1], MAP_FORMAT, cfg);
+  console.log(files.length, s.length, info.knn, r.coreDistances.length, lengths.length, data.length, shape[1], MAP_FORMAT, cfg);
 }
 
 export function mountMap(container: HTMLElement, map: MapFile): EmbedscapeMap {

@@ -7,7 +7,11 @@
 //   el.addEventListener('embedscape-load', (e) => console.log(e.detail.n, e.detail.clusters));
 //   document.body.append(el);
 
-import type { ClusterKeywords, MapFileData, MapParams, Matrix } from '../embedscape.js';
+import type { ClusterKeywords, MapFileData, MapParams, ResultMatrix } from '../embedscape.js';
+
+// typed arrays over an ordinary ArrayBuffer (Int32Array<ArrayBuffer> on TypeScript >= 5.7)
+type I32Array = ReturnType<Int32Array['slice']>;
+type F32Array = ReturnType<Float32Array['slice']>;
 
 /** A map checked by readMap: what the element draws. */
 export interface MapData {
@@ -15,11 +19,11 @@ export interface MapData {
   n: number;
   texts: string[];
   /** coordinates, n x 2 */
-  xy: Matrix;
+  xy: ResultMatrix;
   /** cluster of each point, -1 = noise */
-  labels: Int32Array;
+  labels: I32Array;
   /** membership strengths, null when the file has none */
-  probabilities: Float32Array | null;
+  probabilities: F32Array | null;
   /** clusters with at least one point, largest first (labels the file does not list get no keywords) */
   clusters: ClusterKeywords[];
   /** number of noise points */
