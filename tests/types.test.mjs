@@ -5,7 +5,9 @@
 //  2. tests/types/usage.ts (a realistic use of the API and the element) compiles with zero
 //     diagnostics under strict settings, and the .d.ts files themselves have none;
 //  3. tests/types/misuse.ts: every `// @ts-expect-error` line is an error (so the types are not `any`);
-//  4. tests/types/node-usage.ts compiles for Node without the DOM library (lib es2022 + @types/node).
+//  4. tests/types/node-usage.ts compiles for Node without the DOM library (lib es2022 + @types/node);
+//  5. the option interfaces name the options the functions accept, and the defaults their comments
+//     give are the defaults the code uses (UMAP_DEFAULTS, normalizeHdbscanOptions).
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -154,4 +156,58 @@ test('node-usage.ts: the API type-checks in a Node program without the DOM libra
     assert.ok(sf, `${path.relative(ROOT, f)} is part of the program`);
     assert.equal(format([...p.getSyntacticDiagnostics(sf), ...p.getSemanticDiagnostics(sf)]), '');
   }
+});
+
+/** Members of an exported interface: name -> the literal of "(default X)" in its comment (or undefined). */
+function interfaceDefaults(file, name) {
+  const text = readFileSync(file, 'utf8');
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const decl = sf.statements.find((st) => ts.isInterfaceDeclaration(st) && st.name.text === name);
+  assert.ok(decl, `${name} is declared`);
+  const out = new Map();
+  for (const m of decl.members) {
+    const key = m.name.getText(sf);
+    const comments = (ts.getLeadingCommentRanges(text, m.getFullStart()) ?? []).map((r) => text.slice(r.pos, r.end)).join(' ');
+    const lit = /\(default ([^)]*)\)/.exec(comments)?.[1]?.trim();
+    let value;
+    if (lit !== undefined) {
+      if (/^-?\d+(\.\d+)?$/.test(lit)) value = Number(lit);
+      else if (/^'[^']*'$/.test(lit)) value = lit.slice(1, -1);
+      else if (lit === 'true' || lit === 'false') value = lit === 'true';
+      else if (/^0 = /.test(lit)) value = 0;
+    }
+    out.set(key, value);
+  }
+  return out;
+}
+
+test('UmapOptions: the options umap() accepts, with the defaults of UMAP_DEFAULTS', async () => {
+  const api = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.js')).href);
+  const declared = interfaceDefaults(API_DTS, 'UmapOptions');
+  for (const k of Object.keys(api.UMAP_DEFAULTS)) assert.ok(declared.has(k), `UmapOptions lacks '${k}' (a key of UMAP_DEFAULTS)`);
+  for (const [k, v] of declared) {
+    if (v !== undefined && k in api.UMAP_DEFAULTS) assert.equal(api.UMAP_DEFAULTS[k], v, `UmapOptions.${k}: the comment says default ${v}`);
+  }
+  // every declared option is one umap() knows (a wrong value is rejected as a value, not as an unknown
+  // option), and an undeclared one is rejected — both before any worker starts
+  const m = { data: new Float32Array(6), n: 3, dim: 2 };
+  for (const k of declared.keys()) {
+    await assert.rejects(api.umap(m, { [k]: { not: 'valid' } }), (e) => {
+      assert.equal(e.name, 'EmbedscapeError');
+      assert.doesNotMatch(e.message, /unknown UMAP option/, `umap() does not know the declared option '${k}'`);
+      return true;
+    });
+  }
+  await assert.rejects(api.umap(m, { nNeigbors: 5 }), /unknown UMAP option 'nNeigbors'/);
+});
+
+test('HdbscanOptions: the options of normalizeHdbscanOptions, with its defaults', async () => {
+  const api = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.js')).href);
+  const declared = interfaceDefaults(API_DTS, 'HdbscanOptions');
+  const normalized = api.normalizeHdbscanOptions({});
+  assert.deepEqual([...declared.keys()].sort(), Object.keys(normalized).sort());
+  for (const [k, v] of declared) {
+    if (v !== undefined) assert.equal(normalized[k], v, `HdbscanOptions.${k}: the comment says default ${v}`);
+  }
+  assert.equal(normalized.minSamples, normalized.minClusterSize, 'minSamples defaults to minClusterSize');
 });

@@ -642,13 +642,13 @@ export interface UmapOptions {
   setOpMixRatio?: number;
   /** weight of negative samples (default 1) */
   repulsionStrength?: number;
-  /** nearest-neighbour search: 'auto' (exact for small n, NN-descent above), 'exact' or 'approx' (default 'auto') */
+  /** nearest-neighbour search: 'auto' (exact up to knnExactMaxN points, NN-descent above), 'exact' or 'approx' (default 'auto') */
   knn?: 'auto' | 'exact' | 'approx';
   /** curve parameter a (default: fitted from spread and minDist) */
   a?: number;
   /** curve parameter b (default: fitted from spread and minDist) */
   b?: number;
-  /** largest n for which knn 'auto' searches exactly (default: the engine's) */
+  /** largest n for which knn 'auto' searches exactly (default 8192) */
   knnExactMaxN?: number;
 }
 
