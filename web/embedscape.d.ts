@@ -248,7 +248,7 @@ export declare function parseTexts(bytes: Uint8Array, name?: string): string[];
  */
 export declare function parseNpy(bytes: Uint8Array, name?: string): { data: F32Array; shape: [number, number] };
 /** Serialises float32 values as a C-order .npy file (version 1.0) of the given shape. */
-export declare function formatNpy(data: Float32Array | ArrayLike<number>, shape: number[]): U8Array;
+export declare function formatNpy(data: Float32Array | ArrayLike<number>, shape: readonly number[]): U8Array;
 
 // =============================================================================================== map file
 
@@ -304,7 +304,7 @@ export type MapFileData = Pick<MapFile, 'format' | 'version' | 'texts' | 'x' | '
 
 /** What createMapFile builds a map from. */
 export interface CreateMapFileInput {
-  texts: string[];
+  texts: readonly string[];
   /** coordinates, n rows of dim >= 2 (the first two columns are used) */
   xy: Matrix;
   /** one per text, -1 = noise */
@@ -391,7 +391,7 @@ export interface Tokenizer {
   /** The ids of one text, e.g. Int32Array [101, 1996, 3103, 2003, 9716, 102]. */
   encode(text: string, maxLength?: MaxLength): I32Array;
   /** Ids of many texts in one call: all ids back to back, and the number of ids of each text. */
-  encodeBatch(texts: string[], maxLength?: MaxLength): { ids: I32Array; lengths: I32Array };
+  encodeBatch(texts: readonly string[], maxLength?: MaxLength): { ids: I32Array; lengths: I32Array };
   /** the id of a vocabulary token, -1 when absent */
   tokenToId(token: string): number;
   /** releases the engine memory (the tokenizer is unusable afterwards) */
@@ -486,7 +486,7 @@ export interface Model {
    * Embeds texts: an n x dim Matrix, the vectors sentence-transformers gives (bit-identical for any
    * number of workers). Throws EmbedscapeError for non-string texts or after dispose().
    */
-  embed(texts: string[], opts?: EmbedOptions): Promise<ResultMatrix>;
+  embed(texts: readonly string[], opts?: EmbedOptions): Promise<ResultMatrix>;
   /** frees the model in every worker (and the pool when the model made its own) */
   dispose(): Promise<void>;
 }
@@ -502,7 +502,7 @@ export interface BertModel {
   /** ids: all texts' ids back to back; lengths: ids per text. Returns n*dim floats. */
   embedIds(ids: ArrayLike<number>, lengths: ArrayLike<number>): F32Array;
   /** tokenizes and embeds: n*dim floats and the number of tokens */
-  embedTexts(texts: string[]): { data: F32Array; tokens: number };
+  embedTexts(texts: readonly string[]): { data: F32Array; tokens: number };
   /** the last hidden state (n_tokens x dim) of one text's ids */
   hidden(ids: ArrayLike<number>): F32Array;
   free(): void;
@@ -908,7 +908,7 @@ export declare function wordTokens(text: string, stopWords?: ReadonlySet<string>
  * Keywords of every cluster by class-based TF-IDF (BERTopic's c-TF-IDF), clusters by label; noise
  * (-1) counts in the IDF but is not reported. Pure JavaScript, synchronous.
  */
-export declare function clusterKeywords(texts: string[], labels: ArrayLike<number>, opts?: KeywordOptions): ClusterKeywords[];
+export declare function clusterKeywords(texts: readonly string[], labels: ArrayLike<number>, opts?: KeywordOptions): ClusterKeywords[];
 /** Worker operations of keywords (none: it runs in-process). */
 export declare const keywordsOps: Readonly<Record<string, never>>;
 
