@@ -89,14 +89,14 @@ for (const name of ['blobs384_n2000_k10', 'digits']) {
   });
 }
 
-test('NN-descent on uniform random 64-d data (a hard case for any NN-descent) keeps recall@15 >= 0.85', async () => {
+test('NN-descent on uniform random 64-d data (a hard case for any NN-descent) keeps recall@15 >= 0.88', async () => {
   const e = await engine();
   const m = randomMatrix(3000, 64, 11);
   const ex = knnSearchWith(e, m, { k: 15, metric: 'euclidean', method: 'exact' });
   const ap = knnSearchWith(e, m, { k: 15, metric: 'euclidean', method: 'approx' });
   const r = recall(ex.indices, ap.indices, m.n, 15);
   console.log(`uniform 3000x64: NN-descent recall@15 ${r.toFixed(4)}`);
-  assert.ok(r >= 0.85, `recall ${r}`);
+  assert.ok(r >= 0.88, `recall ${r}`);
 });
 
 test('NN-descent recall@15 >= 0.95 on 384-d sentence-like blobs (4000 rows, both metrics)', async () => {

@@ -5,8 +5,7 @@
  *   exact  — blocked brute force (4x2 SIMD tiles over the upper triangle, both rows' heaps updated);
  *   approx — pynndescent's method: random-projection-tree leaves seed the lists, then NN-descent
  *            (new/old candidate lists, reverse neighbours, early stop at delta * k * n updates), with
- *            larger leaves and candidate lists than pynndescent's defaults (recall@15 >= 0.95 on
- *            high-dimensional sentence-like data).
+ *            umap-learn's settings (60 candidates, n_trees and n_iters from n) and leaves of 30.
  * KNN_AUTO uses exact up to params.exact_max_n rows and approx above. Both are deterministic for a
  * given seed (single-threaded; the RNG state is explicit).
  *
@@ -40,7 +39,7 @@ typedef struct knn_params {
     int leaf_size;      /* approx: 0 = max(30, k) */
     int n_iters;        /* approx: NN-descent rounds at most; 0 = max(5, round(log2 n)) */
     float delta;        /* approx: stop when a round updates fewer than delta * k * n entries (0.001) */
-    int max_candidates; /* approx: NN-descent candidates per point and round; 0 = min(60, 2 (k - 1)) */
+    int max_candidates; /* approx: NN-descent candidates per point and round; 0 = 60 (umap-learn's) */
 } knn_params;
 
 knn_params knn_default_params(void);
