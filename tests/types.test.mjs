@@ -7,16 +7,21 @@
 //  3. tests/types/misuse.ts: every `// @ts-expect-error` line is an error (so the types are not `any`);
 //  4. tests/types/node-usage.ts compiles for Node without the DOM library (lib es2022 + @types/node);
 //  5. the option interfaces name the options the functions accept, and the defaults their comments
-//     give are the defaults the code uses (UMAP_DEFAULTS, normalizeHdbscanOptions).
+//     give are the defaults the code uses (UMAP_DEFAULTS, normalizeHdbscanOptions);
+//  6. the objects the functions really return and the progress payloads they really report (a tiny
+//     random-weight BERT, UMAP, HDBSCAN, keywords, map file in one worker) have exactly the properties
+//     the declared interfaces name: none undeclared, none required missing.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { ROOT } from './helpers.mjs';
+import { writeRandomBert } from './lib/random-bert.mjs';
 
 const API_DTS = path.join(ROOT, 'web', 'embedscape.d.ts');
 const COMPONENT_DTS = path.join(ROOT, 'web', 'component', 'embedscape-map.d.ts');
@@ -210,4 +215,119 @@ test('HdbscanOptions: the options of normalizeHdbscanOptions, with its defaults'
     if (v !== undefined) assert.equal(normalized[k], v, `HdbscanOptions.${k}: the comment says default ${v}`);
   }
   assert.equal(normalized.minSamples, normalized.minClusterSize, 'minSamples defaults to minClusterSize');
+});
+
+/** Property names of exported types of the .d.ts, through the type checker (extends, Omit, generics). */
+function declaredShapes() {
+  const p = ts.createProgram({ rootNames: [API_DTS], options: { ...STRICT, skipLibCheck: true } });
+  const checker = p.getTypeChecker();
+  const mod = checker.getSymbolAtLocation(p.getSourceFile(API_DTS));
+  const exports = new Map(checker.getExportsOfModule(mod).map((sym) => [sym.name, sym]));
+  const props = (type) => {
+    const all = new Set(), required = new Set();
+    for (const prop of checker.getPropertiesOfType(type)) {
+      all.add(prop.name);
+      if (!(prop.flags & ts.SymbolFlags.Optional)) required.add(prop.name);
+    }
+    return { all, required };
+  };
+  const typeOf = (name) => {
+    const sym = exports.get(name);
+    assert.ok(sym, `${name} is exported by the .d.ts`);
+    return checker.getDeclaredTypeOfSymbol(sym);
+  };
+  return {
+    /** {all, required} of an exported interface or type alias */
+    of: (name) => props(typeOf(name)),
+    /** {all, required} of the variant of a union whose `key` property is the literal `value` */
+    variant: (name, key, value) => {
+      const t = typeOf(name);
+      assert.ok(t.isUnion(), `${name} is a union`);
+      const v = t.types.find((u) => {
+        const k = u.getProperty(key);
+        return k && checker.getTypeOfSymbol(k).value === value;
+      });
+      assert.ok(v, `${name} has a variant with ${key} = ${JSON.stringify(value)}`);
+      return props(v);
+    },
+  };
+}
+
+function conforms(obj, shape, what) {
+  assert.ok(obj && typeof obj === 'object', `${what} is an object`);
+  const keys = new Set(Object.keys(obj));
+  const undeclared = [...keys].filter((k) => !shape.all.has(k)).sort();
+  const missing = [...shape.required].filter((k) => !keys.has(k)).sort();
+  assert.deepEqual({ undeclared, missing }, { undeclared: [], missing: [] }, `${what}: runtime object vs declaration`);
+}
+
+test('the objects and progress payloads the API really produces have the declared shapes', async (t) => {
+  const api = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.js')).href);
+  const d = declaredShapes();
+  const tmp = mkdtempSync(path.join(tmpdir(), 'embedscape-types-'));
+  const pool = new api.WorkerPool({ size: 1 });
+  t.after(() => { pool.dispose(); rmSync(tmp, { recursive: true, force: true }); });
+  const { dir } = writeRandomBert(path.join(tmp, 'bert'), {
+    layers: 1, hidden: 16, heads: 2, intermediate: 24, maxPositions: 32, tokenizer: 'generated', pooling: 'mean', normalize: true,
+  });
+
+  // model: load progress (every status), config, Model, embed progress and result
+  const loadEvents = [];
+  const model = await api.loadModel(dir, { pool, onProgress: (p) => loadEvents.push(p) });
+  for (const status of ['download', 'load', 'ready']) {
+    const events = loadEvents.filter((e) => e.status === status);
+    assert.ok(events.length > 0, `loadModel reported '${status}'`);
+    for (const e of events) conforms(e, d.variant('LoadProgress', 'status', status), `LoadProgress '${status}'`);
+  }
+  conforms(model, d.of('Model'), 'Model');
+  conforms(model.config, d.of('BertConfig'), 'BertConfig');
+  const texts = [];
+  for (let i = 0; i < 40; i++) texts.push(`${['rain', 'sun', 'snow', 'wind'][i % 4]} ${i} ${'abc'.repeat(1 + (i % 3))}`);
+  const embedEvents = [];
+  const vectors = await model.embed(texts, { batchSize: 8, onProgress: (p) => embedEvents.push(p) });
+  assert.ok(embedEvents.length > 0, 'embed reported progress');
+  for (const e of embedEvents) conforms(e, d.of('EmbedProgress'), 'EmbedProgress');
+  conforms(vectors, d.of('ResultMatrix'), 'Model.embed result');
+  assert.ok(vectors.data instanceof Float32Array && vectors.data.buffer instanceof ArrayBuffer);
+
+  // similarity and kNN
+  const [nb] = await api.topK(vectors, 0, 1, { pool });
+  conforms(nb, d.of('Neighbor'), 'topK entry');
+  conforms(await api.knnSearch(vectors, { k: 4 }, { pool }), d.of('KnnResult'), 'knnSearch result');
+
+  // UMAP: epochs (with and without a snapshot) and the layout
+  const epochs = [];
+  const xy = await api.umap(vectors, { nNeighbors: 5, nEpochs: 30 }, { pool, onEpoch: (e) => epochs.push(e) });
+  assert.equal(epochs.length, 30);
+  for (const e of epochs) conforms(e, d.of('UmapEpoch'), 'UmapEpoch');
+  assert.ok(epochs.at(-1).embedding, 'the last epoch carries the layout');
+  conforms(epochs.at(-1).embedding, d.of('ResultMatrix'), 'UmapEpoch.embedding');
+  conforms(xy, d.of('ResultMatrix'), 'umap result');
+
+  // HDBSCAN: one-shot with the condensed tree, and a clusterer
+  const h = await api.hdbscan(xy, { minClusterSize: 4, condensedTree: true }, { pool });
+  conforms(h, d.of('HdbscanResult'), 'HdbscanResult');
+  conforms(h.condensedTree, d.of('CondensedTree'), 'CondensedTree');
+  const clusterer = await api.createClusterer(xy, { minSamples: 3 }, { pool });
+  conforms(clusterer, d.of('Clusterer'), 'Clusterer');
+  conforms(await clusterer.cluster({ minClusterSize: 5 }), d.of('HdbscanResult'), 'Clusterer.cluster result');
+  await clusterer.dispose();
+
+  // keywords and the map file
+  const clusters = api.clusterKeywords(texts, h.labels, { topN: 3 });
+  assert.ok(clusters.length > 0);
+  conforms(clusters[0], d.of('ClusterKeywords'), 'clusterKeywords entry');
+  if (clusters[0].keywords.length) conforms(clusters[0].keywords[0], d.of('Keyword'), 'Keyword');
+  const map = api.createMapFile({ texts, xy, labels: h.labels, probabilities: h.probabilities, outlierScores: h.outlierScores, clusters, model: model.name });
+  conforms(map, d.of('MapFile'), 'MapFile');
+  conforms(api.parseMapFile(JSON.stringify(map)), d.of('ParsedMapFile'), 'ParsedMapFile');
+  await model.dispose();
+
+  // in-process: tokenizer and folder
+  const tok = await api.loadTokenizer(dir);
+  conforms(tok, d.of('Tokenizer'), 'Tokenizer');
+  conforms(tok.encodeBatch(texts.slice(0, 2)), { all: new Set(['ids', 'lengths']), required: new Set(['ids', 'lengths']) }, 'encodeBatch');
+  tok.free();
+  conforms(api.openFolder(dir), d.of('Folder'), 'Folder');
+  conforms(api.openFolder({ files: { 'config.json': new Uint8Array(2) } }), d.of('Folder'), 'Folder (in memory)');
 });
