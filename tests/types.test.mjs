@@ -1,7 +1,8 @@
 // types.test.mjs — the shipped TypeScript declarations (web/embedscape.d.ts,
 // web/component/embedscape-map.d.ts) match the modules and type-check real code:
 //  1. the names each module exports at run time = the value names its .d.ts declares (a new export
-//     without a declaration, or a declaration of something that is not exported, fails);
+//     without a declaration, or a declaration of something that is not exported, fails); the same for
+//     the public methods of <embedscape-map>;
 //  2. tests/types/usage.ts (a realistic use of the API and the element) compiles with zero
 //     diagnostics under strict settings, and the .d.ts files themselves have none;
 //  3. tests/types/misuse.ts: every `// @ts-expect-error` line is an error (so the types are not `any`);
@@ -69,7 +70,7 @@ test('web/embedscape.d.ts declares exactly the exports of web/embedscape.js', as
   compareNames(new Set(Object.keys(mod)), declaredValues(API_DTS), 'embedscape.js');
 });
 
-test('web/component/embedscape-map.d.ts declares exactly the exports of the component', async () => {
+test('web/component/embedscape-map.d.ts declares exactly the exports, methods and readMap result of the component', async () => {
   // The module defines a class extending HTMLElement: give Node a stand-in (customElements stays
   // undefined, so nothing is registered).
   const had = 'HTMLElement' in globalThis;
@@ -77,6 +78,26 @@ test('web/component/embedscape-map.d.ts declares exactly the exports of the comp
   try {
     const mod = await import(pathToFileURL(path.join(ROOT, 'web', 'component', 'embedscape-map.js')).href);
     compareNames(new Set(Object.keys(mod)), declaredValues(COMPONENT_DTS), 'embedscape-map.js');
+
+    // public methods (not _private) of the element = the methods its class declaration names
+    const runtime = new Set(Object.getOwnPropertyNames(mod.EmbedscapeMap.prototype).filter((k) => k !== 'constructor' && !k.startsWith('_')));
+    const text = readFileSync(COMPONENT_DTS, 'utf8');
+    const sf = ts.createSourceFile(COMPONENT_DTS, text, ts.ScriptTarget.ES2022, true);
+    const cls = sf.statements.find((st) => ts.isClassDeclaration(st) && st.name?.text === 'EmbedscapeMap');
+    const declared = new Set(cls.members.filter((m) => ts.isMethodDeclaration(m) && !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static))
+      .map((m) => m.name.getText(sf)).filter((k) => k !== 'addEventListener' && k !== 'removeEventListener'));
+    compareNames(runtime, declared, 'EmbedscapeMap methods');
+
+    // readMap's result has the properties of MapData
+    const { createMapFile } = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.js')).href);
+    const map = createMapFile({
+      texts: ['rain today', 'more rain', 'sunny', 'odd one'],
+      xy: { data: new Float32Array([0, 0, 0, 1, 5, 5, 9, 0]), n: 4, dim: 2 },
+      labels: [0, 0, 1, -1],
+      clusters: [{ label: 0, size: 2, keywords: [{ word: 'rain', score: 0.5 }] }],
+      model: 'test',
+    });
+    conforms(mod.readMap(map), declaredShapes(COMPONENT_DTS).of('MapData'), 'readMap result');
   } finally {
     if (!had) delete globalThis.HTMLElement;
   }
@@ -218,10 +239,10 @@ test('HdbscanOptions: the options of normalizeHdbscanOptions, with its defaults'
 });
 
 /** Property names of exported types of the .d.ts, through the type checker (extends, Omit, generics). */
-function declaredShapes() {
-  const p = ts.createProgram({ rootNames: [API_DTS], options: { ...STRICT, skipLibCheck: true } });
+function declaredShapes(file = API_DTS) {
+  const p = ts.createProgram({ rootNames: [file], options: { ...STRICT, skipLibCheck: true } });
   const checker = p.getTypeChecker();
-  const mod = checker.getSymbolAtLocation(p.getSourceFile(API_DTS));
+  const mod = checker.getSymbolAtLocation(p.getSourceFile(file));
   const exports = new Map(checker.getExportsOfModule(mod).map((sym) => [sym.name, sym]));
   const props = (type) => {
     const all = new Set(), required = new Set();
