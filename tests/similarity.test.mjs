@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -121,6 +121,9 @@ test('CLI similarity: JSONL per query row, --query, --top, errors', async () => 
   assert.deepEqual(one[0].neighbors, topKWith(e, m, 3, 2));
   r = run('--input', f, '--top', '1');
   assert.equal(r.stdout.trim().split('\n').length, 6);
+  const o = path.join(dir, 's.jsonl');
+  assert.equal(run('--input', f, '--top', '1', '--output', o).status, 0);
+  assert.equal(readFileSync(o, 'utf8'), r.stdout);
   r = run('--input', f, '--query', '6');
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^embedscape: error: --query 6 is out of range/);

@@ -4,7 +4,8 @@
 //   with --top K:  {"index": i, "neighbors": [{"index": j, "score": s}, …]} (best first, i left out)
 // Every row is a query unless --query picks one.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 
 import { parseNpy } from '../lib/io.js';
@@ -22,8 +23,8 @@ export const options = [
   { name: 'output', type: 'string', metavar: 'F.jsonl', help: 'where to write the lines (default: standard output)' },
 ];
 
-// A full n x n table is held in memory; above this, ask for --query or --top.
-const MAX_FULL = 20000;
+// A full n x n table is held in memory (4 n^2 bytes); above this, ask for --query or --top.
+const MAX_FULL = 8192;
 
 const fmt = (s) => String(s);
 
@@ -36,20 +37,28 @@ export async function run(opts, io) {
     throw new EmbedscapeError(`--query ${opts.query} is out of range: the matrix has ${n} rows (0..${n - 1})`);
   }
   if (opts.top !== undefined && opts.top < 1) throw new EmbedscapeError(`--top must be >= 1, got ${opts.top}`);
-  let lines;
+  const out = opts.output ? createWriteStream(opts.output) : io.stdout;
+  // lines are written in batches so that a big table never becomes one huge string
+  let pending = [];
+  const flush = async (force) => {
+    if (!pending.length || (!force && pending.length < 64)) return;
+    const text = pending.join('');
+    pending = [];
+    if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve));
+  };
+  const line = async (l) => { pending.push(l); await flush(false); };
   if (opts.top !== undefined) {
     const rows = opts.query !== undefined ? [[opts.query, await topK(m, opts.query, opts.top)]] : (await topKAll(m, opts.top)).map((r, i) => [i, r]);
-    lines = rows.map(([i, r]) => `{"index":${i},"neighbors":[${r.map((e) => `{"index":${e.index},"score":${fmt(e.score)}}`).join(',')}]}\n`);
+    for (const [i, r] of rows) await line(`{"index":${i},"neighbors":[${r.map((e) => `{"index":${e.index},"score":${fmt(e.score)}}`).join(',')}]}\n`);
   } else if (opts.query !== undefined) {
     const s = await similarityTo(m, opts.query);
-    lines = [`{"index":${opts.query},"similarities":[${Array.from(s, fmt).join(',')}]}\n`];
+    await line(`{"index":${opts.query},"similarities":[${Array.from(s, fmt).join(',')}]}\n`);
   } else {
     if (n > MAX_FULL) throw new EmbedscapeError(`${n} rows make a ${n} x ${n} table: too big; pick one row with --query I or the best K with --top K`);
     const s = await cosineSimilarity(m);
-    lines = new Array(n);
-    for (let i = 0; i < n; i++) lines[i] = `{"index":${i},"similarities":[${Array.from(s.subarray(i * n, (i + 1) * n), fmt).join(',')}]}\n`;
+    for (let i = 0; i < n; i++) await line(`{"index":${i},"similarities":[${Array.from(s.subarray(i * n, (i + 1) * n), fmt).join(',')}]}\n`);
   }
-  const out = lines.join('');
-  if (opts.output) await writeFile(opts.output, out);
-  else await new Promise((resolve, reject) => io.stdout.write(out, (e) => (e ? reject(e) : resolve())));
+  await flush(true);
+  if (opts.output) await new Promise((resolve, reject) => { out.on('error', reject); out.end(resolve); });
+  else await new Promise((resolve, reject) => out.write('', (e) => (e ? reject(e) : resolve())));
 }
