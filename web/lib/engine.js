@@ -7,29 +7,9 @@
 // unsigned 32-bit (the module may grow past 2 GiB), hence `>>> 0` before indexing.
 
 import createEngineModule from '../engine/engine.mjs';
+import { EmbedscapeError, AbortError, STATUS } from './errors.js';
 
-/** An error reported by the engine or by the JS layer for a user mistake (never a bug). */
-export class EmbedscapeError extends Error {
-  /** @param {string} message @param {{status?: number, cause?: unknown}} [opts] */
-  constructor(message, opts = {}) {
-    super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
-    this.name = 'EmbedscapeError';
-    /** engine status code (see wasm/src/status.h), 0 when the error comes from JS */
-    this.status = opts.status ?? 0;
-  }
-}
-
-/** Raised when an AbortSignal stops long work. */
-export class AbortError extends Error {
-  constructor(message = 'cancelled') {
-    super(message);
-    this.name = 'AbortError';
-  }
-}
-
-export const STATUS = Object.freeze({
-  OK: 0, NOMEM: 1, ARG: 2, FORMAT: 3, MODEL: 4, NUMERIC: 5, CANCELLED: 6, INTERNAL: 7,
-});
+export { EmbedscapeError, AbortError, STATUS };
 
 const utf8 = new TextEncoder();
 

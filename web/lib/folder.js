@@ -8,7 +8,7 @@
 //   const config = await f.readJson('config.json');          // object, or null when absent
 //   const weights = await f.read('model.safetensors', { onProgress: ({loaded, total}) => … });
 
-import { EmbedscapeError } from './engine.js';
+import { EmbedscapeError } from './errors.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 

@@ -2,7 +2,7 @@
 // works in browsers too): text inputs (.txt one per line, .jsonl with a "text" field, .csv first
 // column or a "text" column) and .npy float32 matrices.
 
-import { EmbedscapeError } from './engine.js';
+import { EmbedscapeError } from './errors.js';
 
 // fatal: false = the WHATWG decoder's replacement behaviour: every invalid sequence becomes U+FFFD.
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });

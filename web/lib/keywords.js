@@ -15,7 +15,7 @@
 //   clusterKeywords(texts, labels, { topN: 8 })
 //     -> [{ label: 0, size: 12, keywords: [{ word: 'rain', score: 0.41 }, ...] }, ...]
 
-import { EmbedscapeError } from './engine.js';
+import { EmbedscapeError } from './errors.js';
 
 /** Common English function words (articles, pronouns, auxiliaries, prepositions, conjunctions,
  * quantifiers, frequent adverbs) that carry no topic. */

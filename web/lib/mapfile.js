@@ -14,7 +14,7 @@
 //   "clusters": [{"label": int, "size": int, "keywords": [{"word": string, "score": number}]}]
 // }
 
-import { EmbedscapeError } from './engine.js';
+import { EmbedscapeError } from './errors.js';
 
 export const MAP_FORMAT = 'embedscape-map';
 export const MAP_VERSION = 1;

@@ -7,7 +7,7 @@
 // back in order of the promises, whatever the order the workers finish in. Workers keep state (a
 // loaded model) keyed by ids the caller chooses, so `broadcast` sends the same task to every worker.
 
-import { EmbedscapeError, AbortError } from './engine.js';
+import { EmbedscapeError, AbortError } from './errors.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
