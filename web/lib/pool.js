@@ -34,7 +34,14 @@ async function spawn(url) {
       terminate: () => w.terminate(),
     };
   }
-  const w = new Worker(url, { type: 'module', name: 'embedscape' });
+  // Browsers refuse a worker script from another origin (embedscape.js served by a CDN): start a
+  // same-origin Blob module that imports it instead (needs CORS on the CDN and worker-src blob:).
+  let src = url;
+  if (globalThis.location && new URL(String(url), location.href).origin !== location.origin) {
+    const blob = new Blob([`import ${JSON.stringify(String(url))};\n`], { type: 'text/javascript' });
+    src = URL.createObjectURL(blob);
+  }
+  const w = new Worker(src, { type: 'module', name: 'embedscape' });
   return {
     post: (m, t) => w.postMessage(m, t),
     onMessage: (fn) => { w.onmessage = (e) => fn(e.data); },
