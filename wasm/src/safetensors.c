@@ -113,7 +113,14 @@ es_status st_open(const uint8_t *bytes, size_t n, st_file **out, es_error *err) 
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | bytes[i];
     if (hlen > n - 8) return es_fail(err, ES_ERR_FORMAT, "safetensors: header length %llu exceeds the file (%zu bytes)", (unsigned long long)hlen, n);
     if (hlen > 100u * 1024 * 1024) return es_fail(err, ES_ERR_FORMAT, "safetensors: header length %llu is implausibly large", (unsigned long long)hlen);
-    cJSON *root = cJSON_ParseWithLength((const char *)bytes + 8, (size_t)hlen);
+    /* Parse a NUL-terminated copy: cJSON 1.7.15 reads one byte past the given length when an object
+     * ends right after a comma (found by fuzz_safetensors); the terminator keeps that read in bounds. */
+    char *header = malloc((size_t)hlen + 1);
+    if (!header) return es_fail(err, ES_ERR_NOMEM, "safetensors: out of memory for the %llu-byte header", (unsigned long long)hlen);
+    memcpy(header, bytes + 8, (size_t)hlen);
+    header[hlen] = '\0';
+    cJSON *root = cJSON_ParseWithLength(header, (size_t)hlen);
+    free(header);
     if (!root) return es_fail(err, ES_ERR_FORMAT, "safetensors: the %llu-byte header is not valid JSON", (unsigned long long)hlen);
     if (!cJSON_IsObject(root)) { cJSON_Delete(root); return es_fail(err, ES_ERR_FORMAT, "safetensors: the header is not a JSON object"); }
     st_file *f = calloc(1, sizeof *f);
