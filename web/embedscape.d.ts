@@ -187,7 +187,8 @@ export declare class WorkerPool {
   constructor(opts?: {
     /** number of workers (default: defaultThreads(), the number of cores) */
     size?: number;
-    /** the worker module (default: web/worker.js next to this module) */
+    /** the worker module (default: web/worker.js next to this module; in a browser, one from another
+     *  origin, e.g. a CDN, starts through a same-origin Blob module that imports it) */
     workerUrl?: URL | string;
   });
   /** number of workers (the requested size until they have started; 0 = not yet known) */
