@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI, needShared } from './helpers.mjs';
 import { parseMapFile } from '../web/lib/mapfile.js';
-import { pipelineStages } from '../web/cli/map.mjs';
 
 const work = mkdtempSync(path.join(tmpdir(), 'embedscape-map-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));
@@ -19,17 +18,6 @@ function cli(args) {
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
   });
-}
-
-/** The stages land one by one: locally a missing one skips with a message; CI must have them all. */
-async function needStages(t) {
-  const { missing } = await pipelineStages();
-  if (!missing.length) return true;
-  const why = `pipeline stage(s) not in this build yet: ${missing.join(', ')}`;
-  if (process.env.CI) throw new Error(why);
-  t.skip(why);
-  console.log(`# SKIPPED: ${why}`);
-  return false;
 }
 
 function inputFile(t) {
@@ -43,7 +31,7 @@ function inputFile(t) {
 
 test('map: texts in, a valid and consistent map JSON out', async (t) => {
   const model = needShared(t, 'fixtures', 'bert-tiny');
-  if (!model || !(await needStages(t))) return;
+  if (!model) return;
   const input = inputFile(t);
   if (!input) return;
   const out = path.join(work, 'map.json');
@@ -85,7 +73,7 @@ test('map: texts in, a valid and consistent map JSON out', async (t) => {
 
 test('map: user mistakes give one-line errors', async (t) => {
   const model = needShared(t, 'fixtures', 'bert-tiny');
-  if (!model || !(await needStages(t))) return;
+  if (!model) return;
   const out = path.join(work, 'bad.json');
   const empty = path.join(work, 'empty.txt');
   writeFileSync(empty, '');

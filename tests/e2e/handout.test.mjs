@@ -40,18 +40,6 @@ function walk(dir, base = dir) {
   });
 }
 
-/** Are the stages the page needs to embed and map in this build yet? (They land one by one.) */
-async function stagesReady(t) {
-  const api = await import('../../web/embedscape.js');
-  const missing = ['loadModel', 'umap', 'hdbscan', 'clusterKeywords'].filter((k) => typeof api[k] !== 'function');
-  if (!missing.length) return true;
-  const why = `pipeline stage(s) not in this build yet: ${missing.join(', ')}`;
-  if (process.env.CI) throw new Error(why);
-  t.skip(why);
-  console.log(`# SKIPPED: ${why}`);
-  return false;
-}
-
 test('the handout folder and its zip are built', (t) => {
   if (!needShared(t, 'fixtures', 'bert-tiny')) return;
   assert.equal(built.code, 0, built.stderr);
@@ -129,7 +117,6 @@ test('the handout runs from file:// in Chromium: engine in Blob workers, embedde
     assert.equal(probe.missing, 404);
     await page.screenshot({ path: path.join(shots, 'handout-start.png') });
 
-    if (!(await stagesReady(t))) return;
     await page.selectOption('#sample-select', 'five-topics.txt');
     await page.waitForFunction(() => !document.querySelector('#embed-btn').disabled, null, { timeout: 10000 });
     await page.click('#embed-btn');

@@ -9,6 +9,10 @@ import { EmbedscapeError } from '../lib/engine.js';
 import { parseTexts } from '../lib/io.js';
 import { createMapFile } from '../lib/mapfile.js';
 import { WorkerPool, getDefaultPool, defaultThreads } from '../lib/pool.js';
+import { loadModel } from '../lib/model.js';
+import { umap } from '../lib/umap.js';
+import { hdbscan } from '../lib/hdbscan.js';
+import { clusterKeywords } from '../lib/keywords.js';
 
 export const summary = 'the whole pipeline: embed the texts, UMAP them to 2-D, cluster with HDBSCAN, name clusters by keywords, and write a map JSON that the page and <embedscape-map> open without the model';
 export const usage = '--model DIR --input F --output map.json [options]';
@@ -29,14 +33,6 @@ export const options = [
   { name: 'threads', type: 'int', metavar: 'N', help: 'worker threads (default: the number of cores)' },
   { name: 'quiet', type: 'bool', default: false, help: 'no progress on stderr' },
 ];
-
-/** Checks the stage modules this command needs are in this build (they land one by one). */
-export async function pipelineStages() {
-  const api = await import('../embedscape.js');
-  const need = ['loadModel', 'umap', 'hdbscan', 'clusterKeywords'];
-  const missing = need.filter((k) => typeof api[k] !== 'function');
-  return { api, missing };
-}
 
 function progressLine(io, quiet) {
   const tty = !!io.stderr.isTTY;
@@ -63,8 +59,6 @@ function progressLine(io, quiet) {
 }
 
 export async function run(opts, io) {
-  const { api, missing } = await pipelineStages();
-  if (missing.length) throw new EmbedscapeError(`this build lacks ${missing.join(', ')}: the map command needs every stage`);
   if (opts.nNeighbors < 2) throw new EmbedscapeError(`--n-neighbors must be at least 2, got ${opts.nNeighbors}`);
   if (!(opts.minDist >= 0)) throw new EmbedscapeError(`--min-dist must be >= 0, got ${opts.minDist}`);
   if (opts.minClusterSize < 2) throw new EmbedscapeError(`--min-cluster-size must be at least 2, got ${opts.minClusterSize}`);
@@ -82,7 +76,7 @@ export async function run(opts, io) {
   const threads = opts.threads ?? await defaultThreads();
   let model = null;
   try {
-    model = await api.loadModel(opts.model, {
+    model = await loadModel(opts.model, {
       pool,
       dtype: opts.dtype,
       onProgress: (e) => { if (e && e.total) p.step('loading model', e.loaded ?? e.done ?? 0, e.total); },
@@ -94,14 +88,14 @@ export async function run(opts, io) {
     if (nNeighbors < opts.nNeighbors) p.note(`n_neighbors ${opts.nNeighbors} is more than the ${texts.length} texts allow: using ${nNeighbors}`);
     const umapParams = { nNeighbors, minDist: opts.minDist, metric: opts.metric, seed: opts.seed, nComponents: 2 };
     if (opts.nEpochs !== undefined) umapParams.nEpochs = opts.nEpochs;
-    const xy = await api.umap(vectors, umapParams, {
+    const xy = await umap(vectors, umapParams, {
       pool,
       onEpoch: (e) => { if (e && e.total) p.step('UMAP', e.epoch ?? e.done ?? 0, e.total); },
     });
 
     const hdbParams = { minClusterSize: opts.minClusterSize, minSamples: opts.minSamples ?? opts.minClusterSize, method: opts.method };
-    const h = await api.hdbscan(xy, hdbParams, { pool });
-    const clusters = await api.clusterKeywords(texts, h.labels, { topN: opts.keywords });
+    const h = await hdbscan(xy, hdbParams, { pool });
+    const clusters = await clusterKeywords(texts, h.labels, { topN: opts.keywords });
     const nClusters = clusters.length;
     const noise = Array.from(h.labels).filter((l) => l < 0).length;
     p.note(`${nClusters} cluster${nClusters === 1 ? '' : 's'}, ${noise} noise point${noise === 1 ? '' : 's'}`);
