@@ -765,6 +765,19 @@ void hdbscan_free(hdbscan *h) {
     free(h);
 }
 
+/* The spanning tree's m edges (src, dst, w) in the order the library sorts them — numpy's unstable
+ * argsort of the weights, which decides how tied merges come out — written to ea/eb/ew.
+ * order is scratch for m indices. */
+static void sort_edges_as_numpy(int m, const int32_t *src, const int32_t *dst, const double *w,
+                                int32_t *order, int32_t *ea, int32_t *eb, double *ew) {
+    hdbscan_numpy_argsort(w, m, order);
+    for (int i = 0; i < m; i++) {
+        ea[i] = src[order[i]];
+        eb[i] = dst[order[i]];
+        ew[i] = w[order[i]];
+    }
+}
+
 es_status hdbscan_create(const float *x, int n, int dim, const hdbscan_tree_params *params, hdbscan **out,
                          es_error *err) {
     if (!out) return es_fail(err, ES_ERR_ARG, "hdbscan_create: out is NULL");
@@ -852,12 +865,7 @@ es_status hdbscan_create(const float *x, int n, int dim, const hdbscan_tree_para
         }
         st = mst_prim(&pd, h->core, src, dst, w, err);
         if (st == ES_OK) {
-            hdbscan_numpy_argsort(w, n - 1, order);
-            for (int i = 0; i < n - 1; i++) {
-                ea[i] = src[order[i]];
-                eb[i] = dst[order[i]];
-                ew[i] = w[order[i]];
-            }
+            sort_edges_as_numpy(n - 1, src, dst, w, order, ea, eb, ew);
         }
         free(src); free(dst); free(w);
         if (st != ES_OK) goto done;
@@ -881,12 +889,7 @@ es_status hdbscan_create(const float *x, int n, int dim, const hdbscan_tree_para
             }
             st = mst_prims_kdtree(&tree, x, h->core, core_pos, h->min_samples, ea, eb, src, dst, w, &fallback, err);
             if (st == ES_OK && !fallback) {
-                hdbscan_numpy_argsort(w, n - 1, order);
-                for (int i = 0; i < n - 1; i++) {
-                    ea[i] = src[order[i]];
-                    eb[i] = dst[order[i]];
-                    ew[i] = w[order[i]];
-                }
+                sort_edges_as_numpy(n - 1, src, dst, w, order, ea, eb, ew);
             }
             free(src); free(dst); free(w);
             if (st != ES_OK) goto done;
