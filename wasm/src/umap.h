@@ -1,8 +1,8 @@
 /* umap.h — UMAP with umap-learn's defaults and meaning (umap_.py, layouts.py, spectral.py):
- *   kNN (knn.h) -> smooth_knn_dist (rho, sigma by binary search) -> membership strengths -> fuzzy
- *   union (set_op_mix_ratio) -> prune weights below max/n_epochs -> spectral initialisation (or
- *   random) scaled to [0, 10] -> epochs-per-sample schedule -> SGD epochs with negative sampling,
- *   gradient clipping at 4 and linear learning-rate decay.
+ *   kNN (knn.h) -> fuzzy_simplicial_set (smooth_knn_dist, compute_membership_strengths, fuzzy
+ *   union; umap_graph.h) -> prune weights below max/n_epochs -> spectral initialisation (or random,
+ *   umap_spectral.h) scaled to [0, 10] -> make_epochs_per_sample -> optimize_layout_euclidean one
+ *   epoch at a time (umap_layout.h), driven by umap_run_epochs.
  *
  * Basic usage:
  *     umap_params p = umap_default_params();      // n_neighbors 15, min_dist 0.1, 2-D, ...
@@ -21,10 +21,13 @@
  * spectral layout (n <= n_components + 1) or whose eigen-solve fails use the random initialisation
  * (umap_get_info reports which one ran); NaN or Inf in x fails with ES_ERR_NUMERIC.
  *
- * One deliberate difference from umap-learn: the negative samples of one positive sample push the
- * point from its position before them and their pushes are summed (umap-learn applies them one by
- * one). Same expected update, at most 4*alpha per coordinate apart; it lets them run as independent
- * SIMD lanes. Quality is checked against umap-learn in tests/umap_quality.test.mjs.
+ * The context keeps the kNN it was built from and the pruned graph the SGD samples (umap_get_graph),
+ * for a page to draw; umap_graph_from_knn builds the same graph without a layout (cheap when only
+ * n_neighbors changes: pass the kNN of the largest n_neighbors). Memory kept: the embedding, the
+ * kNN (n * k * 8 bytes), the graph (12 bytes per edge) and the SGD schedules (32 bytes per edge).
+ *
+ * See umap_layout.h for the one deliberate difference from umap-learn's SGD. Quality is checked
+ * against umap-learn in tests/umap_quality.test.mjs.
  */
 #ifndef EMBEDSCAPE_UMAP_H
 #define EMBEDSCAPE_UMAP_H
@@ -33,6 +36,7 @@
 
 #include "knn.h"
 #include "status.h"
+#include "umap_graph.h"
 
 typedef enum umap_init { UMAP_INIT_SPECTRAL = 0, UMAP_INIT_RANDOM = 1 } umap_init;
 
@@ -76,6 +80,21 @@ es_status umap_find_ab(float spread, float min_dist, float *a_out, float *b_out,
  * by the caller: free it with umap_free. */
 es_status umap_create(const float *x, int n, int d, const umap_params *params, umap_ctx **ctx_out, es_error *err);
 
+/* The same from a kNN computed elsewhere (knn_search, or its parts run by several engine instances):
+ * knn_idx, knn_dist (n, k_stride), row i = itself first then ascending distance, as knn_search
+ * writes them; the first n_neighbors (clamped) columns are used and copied. x (n, d) is still needed
+ * (the layout of a disconnected graph uses centroids). Same result as umap_create when the kNN is
+ * the one umap_create would compute. */
+es_status umap_create_from_knn(const float *x, int n, int d, const int32_t *knn_idx, const float *knn_dist,
+                               int k_stride, const umap_params *params, umap_ctx **ctx_out, es_error *err);
+
+/* Only the graph: the pruned fuzzy graph umap_create_from_knn would sample, from the first
+ * n_neighbors (clamped) columns of knn_idx, knn_dist (n, k_stride). Uses n_neighbors,
+ * local_connectivity, set_op_mix_ratio and n_epochs of params. *graph_out is filled here and owned
+ * by the caller (umap_graph_free). */
+es_status umap_graph_from_knn(const int32_t *knn_idx, const float *knn_dist, int n, int k_stride,
+                              const umap_params *params, umap_graph *graph_out, es_error *err);
+
 /* Runs up to k more epochs (stops at n_epochs). */
 es_status umap_run_epochs(umap_ctx *ctx, int k, es_error *err);
 
@@ -86,12 +105,13 @@ int umap_dim(const umap_ctx *ctx);
 /* (n, n_components), row-major, owned by ctx, valid until umap_free; changes as epochs run */
 const float *umap_embedding(const umap_ctx *ctx);
 umap_info umap_get_info(const umap_ctx *ctx);
+/* The pruned symmetric graph the SGD samples, (n, n), owned by ctx (empty when n = 1). */
+const umap_graph *umap_get_graph(const umap_ctx *ctx);
+/* The kNN the graph was built from, (n, info.n_neighbors) each, owned by ctx (NULL when n = 1). */
+const int32_t *umap_knn_indices(const umap_ctx *ctx);
+const float *umap_knn_distances(const umap_ctx *ctx);
 
 void umap_free(umap_ctx *ctx);
-
-/* The pieces, exposed for tests. knn_dist (n, k) rows ascending with self first. */
-es_status umap_smooth_knn_dist(const float *knn_dist, int n, int k, float local_connectivity, float *sigma_out,
-                               float *rho_out, es_error *err);
 
 /* Checks the SGD kernels: SIMD vs generic negative-sample pushes, and the fast power against libm;
  * reports the largest relative difference. */
