@@ -693,6 +693,20 @@ export interface UmapHooks {
   yield?: () => Promise<void>;
   /** least milliseconds between two embedding snapshots (default 33) */
   snapshotMs?: number;
+  /** a precomputed kNN (k >= nNeighbors) to build the graph from instead of computing one */
+  knn?: KnnResult;
+}
+
+/** The fuzzy graph UMAP samples (after pruning), CSR: row i's neighbours are indices[indptr[i] .. indptr[i+1]). */
+export interface UmapGraph {
+  n: number;
+  nCols: number;
+  /** n + 1 offsets */
+  indptr: I32Array;
+  /** column of every edge, ascending within a row */
+  indices: I32Array;
+  /** membership strength of every edge, in (0, 1] */
+  weights: F32Array;
 }
 
 export interface KnnOptions {
@@ -749,6 +763,28 @@ export declare function runUmapWith(
 ): Promise<{ embedding: ResultMatrix; info: UmapInfo }>;
 /** In-process kNN. */
 export declare function knnSearchWith(engine: Engine, matrix: Matrix, opts?: KnnOptions): KnnResult;
+/** A fitted UMAP inside an engine (in-process): epochs on demand, its graph and kNN. */
+export declare class UmapFit {
+  readonly engine: Engine;
+  readonly n: number;
+  readonly nComponents: number;
+  readonly info: UmapInfo;
+  readonly epoch: number;
+  readonly nEpochs: number;
+  /** runs up to k more epochs (default 1) */
+  runEpochs(k?: number): void;
+  /** a copy of the current layout */
+  embedding(): ResultMatrix;
+  /** the graph the SGD samples */
+  graph(): UmapGraph;
+  /** the kNN the graph was built from */
+  knn(): KnnResult;
+  dispose(): void;
+}
+/** In-process: builds the graph and the initial layout (from `from.knn` when given). */
+export declare function createUmapWith(engine: Engine, matrix: Matrix, opts?: UmapOptions, from?: { knn?: KnnResult }): UmapFit;
+/** In-process: the pruned fuzzy graph alone, from a kNN with k >= nNeighbors. */
+export declare function umapGraphWith(engine: Engine, knn: KnnResult, opts?: UmapOptions): UmapGraph;
 /** a and b of the layout's curve, fitted from spread (default 1) and minDist (default 0.1), as umap-learn. */
 export declare function findAbParamsWith(engine: Engine, spread?: number, minDist?: number): { a: number; b: number };
 /** Worker operations of UMAP. */

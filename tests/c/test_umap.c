@@ -163,6 +163,52 @@ static void test_umap(void) {
     free(x);
 }
 
+/* umap_create == knn_search + umap_create_from_knn; the graph alone == the context's graph */
+static void test_from_knn(void) {
+    int n = 120, d = 6, k = 15;
+    float *x = random_matrix(n, d, 11);
+    for (int i = 0; i < n / 3; i++) x[i * d + 1] += 2.f;
+    umap_params p = umap_default_params();
+    p.n_epochs = 30;
+    p.seed = 4;
+    es_error err = {0};
+    int32_t *idx = malloc(sizeof(int32_t) * n * 20);
+    float *dist = malloc(sizeof(float) * n * 20);
+    knn_params kp = knn_default_params();
+    kp.k = 20; /* wider than n_neighbors: the first 15 columns are used */
+    CHECK(knn_search(x, n, d, &kp, idx, dist, &err) == ES_OK, "%s", err.message);
+    umap_ctx *a, *b;
+    CHECK(umap_create(x, n, d, &p, &a, &err) == ES_OK, "%s", err.message);
+    CHECK(umap_create_from_knn(x, n, d, idx, dist, 20, &p, &b, &err) == ES_OK, "%s", err.message);
+    umap_run_epochs(a, 30, &err);
+    umap_run_epochs(b, 30, &err);
+    CHECK(memcmp(umap_embedding(a), umap_embedding(b), sizeof(float) * n * 2) == 0, "from_knn differs from create");
+    for (int i = 0; i < n; i++)
+        CHECK(memcmp(umap_knn_indices(a) + i * k, idx + i * 20, sizeof(int32_t) * k) == 0, "kept kNN row %d", i);
+    umap_graph g;
+    CHECK(umap_graph_from_knn(idx, dist, n, 20, &p, &g, &err) == ES_OK, "%s", err.message);
+    const umap_graph *cg = umap_get_graph(a);
+    CHECK(g.nnz == cg->nnz && g.nnz == umap_get_info(a).n_edges, "edges %ld vs %ld", g.nnz, cg->nnz);
+    CHECK(memcmp(g.ptr, cg->ptr, sizeof(long) * (n + 1)) == 0 && memcmp(g.col, cg->col, sizeof(int32_t) * g.nnz) == 0 &&
+              memcmp(g.val, cg->val, sizeof(float) * g.nnz) == 0,
+          "graph alone differs from the fit's");
+    umap_graph_free(&g);
+    umap_free(a);
+    umap_free(b);
+    /* bad kNNs: clear errors, nothing allocated */
+    umap_ctx *u = NULL;
+    CHECK(umap_create_from_knn(x, n, d, idx, dist, 10, &p, &u, &err) == ES_ERR_ARG && u == NULL, "k_stride < k accepted");
+    idx[5] = n;
+    CHECK(umap_create_from_knn(x, n, d, idx, dist, 20, &p, &u, &err) == ES_ERR_ARG && u == NULL, "index n accepted");
+    CHECK(strstr(err.message, "not a row") != NULL, "%s", err.message);
+    idx[5] = 3;
+    dist[25] = -1.f;
+    CHECK(umap_graph_from_knn(idx, dist, n, 20, &p, &g, &err) == ES_ERR_ARG && g.ptr == NULL, "negative distance accepted");
+    free(idx);
+    free(dist);
+    free(x);
+}
+
 static void test_similarity(void) {
     float rel;
     es_error err = {0};
@@ -183,6 +229,7 @@ int main(void) {
     test_smooth_knn_dist();
     test_ab();
     test_umap();
+    test_from_knn();
     test_similarity();
     if (failures) {
         fprintf(stderr, "test_umap: %d failure(s)\n", failures);

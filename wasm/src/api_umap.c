@@ -1,4 +1,7 @@
-/* api_umap.c — flat exports for web/lib/umap.js: create a context, step it, read the embedding. */
+/* api_umap.c — flat exports for web/lib/umap.js: create a context (from the data or from a kNN),
+ * step it, read the embedding, the graph and the kNN; build a graph alone. */
+#include <stdlib.h>
+
 #include "api.h"
 #include "umap.h"
 
@@ -10,9 +13,7 @@ enum {
     UMAP_OPT_SEED, UMAP_OPT_KNN_METHOD, UMAP_OPT_KNN_EXACT_MAX_N, UMAP_OPT_COUNT
 };
 
-/* x (n, d); opts (n_opts float64, see the enum); *ctx_out freed with es_umap_free. */
-ES_EXPORT int es_umap_create(const float *x, int n, int d, const double *opts, int n_opts, umap_ctx **ctx_out) {
-    es_error *err = es_api_begin();
+static umap_params params_from_opts(const double *opts, int n_opts) {
     umap_params p = umap_default_params();
 #define OPT(slot) (n_opts > (slot) && opts[slot] == opts[slot])
     if (OPT(UMAP_OPT_N_NEIGHBORS)) p.n_neighbors = (int)opts[UMAP_OPT_N_NEIGHBORS];
@@ -33,7 +34,78 @@ ES_EXPORT int es_umap_create(const float *x, int n, int d, const double *opts, i
     if (OPT(UMAP_OPT_KNN_METHOD)) p.knn_method = (knn_method)(int)opts[UMAP_OPT_KNN_METHOD];
     if (OPT(UMAP_OPT_KNN_EXACT_MAX_N)) p.knn_exact_max_n = (int)opts[UMAP_OPT_KNN_EXACT_MAX_N];
 #undef OPT
+    return p;
+}
+
+/* x (n, d); opts (n_opts float64, see the enum); *ctx_out freed with es_umap_free. */
+ES_EXPORT int es_umap_create(const float *x, int n, int d, const double *opts, int n_opts, umap_ctx **ctx_out) {
+    es_error *err = es_api_begin();
+    umap_params p = params_from_opts(opts, n_opts);
     return es_api_return(umap_create(x, n, d, &p, ctx_out, err));
+}
+
+/* x (n, d); knn_idx (n, k_stride) int32, knn_dist (n, k_stride) float as es_knn writes them; opts as
+ * es_umap_create; *ctx_out freed with es_umap_free. */
+ES_EXPORT int es_umap_create_from_knn(const float *x, int n, int d, const int32_t *knn_idx, const float *knn_dist,
+                                      int k_stride, const double *opts, int n_opts, umap_ctx **ctx_out) {
+    es_error *err = es_api_begin();
+    umap_params p = params_from_opts(opts, n_opts);
+    return es_api_return(umap_create_from_knn(x, n, d, knn_idx, knn_dist, k_stride, &p, ctx_out, err));
+}
+
+/* The pruned fuzzy graph alone, from knn_idx, knn_dist (n, k_stride); opts as es_umap_create (uses
+ * n_neighbors, local_connectivity, set_op_mix_ratio, n_epochs). *graph_out freed with es_umap_graph_free. */
+ES_EXPORT int es_umap_graph_from_knn(const int32_t *knn_idx, const float *knn_dist, int n, int k_stride,
+                                     const double *opts, int n_opts, umap_graph **graph_out) {
+    es_error *err = es_api_begin();
+    *graph_out = NULL;
+    umap_params p = params_from_opts(opts, n_opts);
+    umap_graph *g = malloc(sizeof *g);
+    if (!g) return es_api_return(es_fail(err, ES_ERR_NOMEM, "out of memory"));
+    es_status st = umap_graph_from_knn(knn_idx, knn_dist, n, k_stride, &p, g, err);
+    if (st) free(g);
+    else *graph_out = g;
+    return es_api_return(st);
+}
+
+/* Only for graphs from es_umap_graph_from_knn (a context's graph is freed with the context). */
+ES_EXPORT void es_umap_graph_free(umap_graph *g) {
+    umap_graph_free(g);
+    free(g);
+}
+
+/* The graph the context's SGD samples, owned by ctx. */
+ES_EXPORT const umap_graph *es_umap_get_graph(const umap_ctx *ctx) { return umap_get_graph(ctx); }
+
+/* out (3 float64): n_rows, n_cols, nnz */
+ES_EXPORT void es_umap_graph_shape(const umap_graph *g, double *out) {
+    out[0] = g->n_rows;
+    out[1] = g->n_cols;
+    out[2] = (double)g->nnz;
+}
+
+/* CSR copy: indptr_out (n_rows + 1) int32, indices_out (nnz) int32, weights_out (nnz) float. */
+ES_EXPORT void es_umap_graph_copy(const umap_graph *g, int32_t *indptr_out, int32_t *indices_out, float *weights_out) {
+    for (int i = 0; i <= g->n_rows; i++) indptr_out[i] = g->ptr ? (int32_t)g->ptr[i] : 0;
+    for (long e = 0; e < g->nnz; e++) {
+        indices_out[e] = g->col[e];
+        weights_out[e] = g->val[e];
+    }
+}
+
+/* The kNN the context's graph was built from: idx_out (n, k) int32, dist_out (n, k) float with k =
+ * the n_neighbors of es_umap_info. Fails for n = 1 (no neighbours). */
+ES_EXPORT int es_umap_knn_copy(const umap_ctx *ctx, int32_t *idx_out, float *dist_out) {
+    es_error *err = es_api_begin();
+    const int32_t *idx = umap_knn_indices(ctx);
+    const float *dist = umap_knn_distances(ctx);
+    if (!idx) return es_api_return(es_fail(err, ES_ERR_ARG, "a UMAP of one point has no neighbour list"));
+    size_t m = (size_t)umap_n(ctx) * umap_get_info(ctx).n_neighbors;
+    for (size_t q = 0; q < m; q++) {
+        idx_out[q] = idx[q];
+        dist_out[q] = dist[q];
+    }
+    return ES_OK;
 }
 
 ES_EXPORT int es_umap_run_epochs(umap_ctx *ctx, int k) {

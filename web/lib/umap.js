@@ -12,7 +12,9 @@
 //     layout settling. Cancel with an AbortSignal (the promise rejects with an AbortError).
 //   knnSearch(matrix, {k, metric, method, seed}, {pool}) -> {indices: Int32Array, distances:
 //     Float32Array, n, k}: row i lists i itself first, then its k-1 nearest rows.
-// Engine-level (in-process, with an Engine): runUmapWith, knnSearchWith, findAbParamsWith.
+// Engine-level (in-process, with an Engine): runUmapWith, createUmapWith (a UmapFit: epochs on
+// demand, graph(), knn()), umapGraphWith (the fuzzy graph alone, from a kNN), knnSearchWith,
+// findAbParamsWith.
 
 import { EmbedscapeError, AbortError } from './engine.js';
 import { getDefaultPool } from './pool.js';
@@ -75,47 +77,172 @@ function umapOptionVector(o) {
   ]);
 }
 
+function readInfo(engine, u) {
+  const infoPtr = engine.malloc(8 * 8);
+  try {
+    engine.raw('es_umap_info', u, infoPtr);
+    const iv = engine.readF64(infoPtr, 8);
+    return {
+      nNeighbors: iv[0], init: iv[1] === 0 ? 'spectral' : 'random', knn: iv[2] === 2 ? 'approx' : 'exact',
+      graphComponents: iv[3], edges: iv[4], a: iv[5], b: iv[6], nEpochs: iv[7],
+    };
+  } finally {
+    engine.free(infoPtr);
+  }
+}
+
+/** CSR copy of an engine graph (a context's or one from es_umap_graph_from_knn). */
+function readGraph(engine, g) {
+  return engine.scoped((alloc) => {
+    const shape = alloc(24);
+    engine.raw('es_umap_graph_shape', g, shape);
+    const [nRows, nCols, nnz] = engine.readF64(shape, 3);
+    const ip = alloc(4 * (nRows + 1));
+    const ix = alloc(4 * nnz);
+    const w = alloc(4 * nnz);
+    engine.raw('es_umap_graph_copy', g, ip, ix, w);
+    return { n: nRows, nCols, indptr: engine.readI32(ip, nRows + 1), indices: engine.readI32(ix, nnz), weights: engine.readF32(w, nnz) };
+  });
+}
+
+function checkKnn(knn, n) {
+  const ok = knn && knn.indices instanceof Int32Array && knn.distances instanceof Float32Array && knn.n === n &&
+    Number.isInteger(knn.k) && knn.k >= 1 && knn.indices.length === n * knn.k && knn.distances.length === n * knn.k;
+  if (!ok) throw new EmbedscapeError(`a kNN must be {indices: Int32Array, distances: Float32Array, n: ${n}, k} with n * k entries each`);
+}
+
 /**
- * In-process UMAP. hooks: {onEpoch(info), aborted() -> bool, yield() -> Promise, snapshotMs}.
+ * A fitted UMAP living in an engine: the graph and initial layout are built, epochs run on demand.
+ * Free it with dispose(). Made by createUmapWith.
+ */
+export class UmapFit {
+  constructor(engine, ptr, n, nComponents) {
+    this.engine = engine;
+    this._u = ptr;
+    this.n = n;
+    this.nComponents = nComponents;
+    /** {nNeighbors, init, knn, graphComponents, edges, a, b, nEpochs} */
+    this.info = readInfo(engine, ptr);
+  }
+
+  _ptr() {
+    if (!this._u) throw new EmbedscapeError('this UMAP was disposed');
+    return this._u;
+  }
+
+  /** Epochs run so far. */
+  get epoch() { return this.engine.raw('es_umap_epoch', this._ptr()); }
+  get nEpochs() { return this.info.nEpochs; }
+
+  /** Runs up to k more epochs (stops at nEpochs). */
+  runEpochs(k = 1) { this.engine.call('es_umap_run_epochs', this._ptr(), k); }
+
+  /** A copy of the current layout, (n, nComponents). */
+  embedding() {
+    const p = this.engine.raw('es_umap_embedding', this._ptr()) >>> 0;
+    return { data: this.engine.readF32(p, this.n * this.nComponents), n: this.n, dim: this.nComponents };
+  }
+
+  /**
+   * The symmetric fuzzy graph the SGD samples (after pruning), as CSR: row i's neighbours are
+   * indices[indptr[i] .. indptr[i+1]) with membership strengths weights[...], columns ascending.
+   * @returns {{n: number, nCols: number, indptr: Int32Array, indices: Int32Array, weights: Float32Array}}
+   */
+  graph() { return readGraph(this.engine, this.engine.raw('es_umap_get_graph', this._ptr()) >>> 0); }
+
+  /** The kNN the graph was built from: row i lists i itself, then its nearest rows. */
+  knn() {
+    const k = this.info.nNeighbors;
+    return this.engine.scoped((alloc) => {
+      const idx = alloc(4 * this.n * k);
+      const dist = alloc(4 * this.n * k);
+      this.engine.call('es_umap_knn_copy', this._ptr(), idx, dist);
+      return { indices: this.engine.readI32(idx, this.n * k), distances: this.engine.readF32(dist, this.n * k), n: this.n, k };
+    });
+  }
+
+  dispose() {
+    if (this._u) this.engine.raw('es_umap_free', this._u);
+    this._u = 0;
+  }
+}
+
+/**
+ * Builds the graph and the initial layout of a UMAP in the engine (no epochs run yet). With
+ * `from.knn` ({indices, distances, n, k}, row i = i itself then its nearest rows, k >= nNeighbors)
+ * the kNN is taken as given instead of computed.
+ * @param {import('./engine.js').Engine} engine
+ * @returns {UmapFit}
+ */
+export function createUmapWith(engine, matrix, opts = {}, from = {}) {
+  checkInput(matrix);
+  const vec = umapOptionVector(opts);
+  const { n, dim } = matrix;
+  if (from.knn) checkKnn(from.knn, n);
+  const u = engine.scoped((alloc, copy) => {
+    const x = copy(matrix.data);
+    const o = copy(vec);
+    const out = alloc(4);
+    if (from.knn) {
+      const ki = copy(from.knn.indices);
+      const kd = copy(from.knn.distances);
+      engine.call('es_umap_create_from_knn', x, n, dim, ki, kd, from.knn.k, o, vec.length, out);
+    } else {
+      engine.call('es_umap_create', x, n, dim, o, vec.length, out);
+    }
+    return engine.getU32(out);
+  });
+  return new UmapFit(engine, u, n, vec[1]);
+}
+
+/**
+ * Only the fuzzy graph (after pruning) that a UMAP with these options would sample, from a kNN
+ * {indices, distances, n, k} with k >= nNeighbors (the first nNeighbors columns are used): cheap, so
+ * a page can redraw the graph when n_neighbors changes without recomputing neighbours.
+ * @returns {{n: number, nCols: number, indptr: Int32Array, indices: Int32Array, weights: Float32Array}}
+ */
+export function umapGraphWith(engine, knn, opts = {}) {
+  if (!knn || !Number.isInteger(knn.n)) throw new EmbedscapeError('umapGraph needs a kNN {indices, distances, n, k}');
+  checkKnn(knn, knn.n);
+  const vec = umapOptionVector(opts);
+  return engine.scoped((alloc, copy) => {
+    const ki = copy(knn.indices);
+    const kd = copy(knn.distances);
+    const o = copy(vec);
+    const out = alloc(4);
+    engine.call('es_umap_graph_from_knn', ki, kd, knn.n, knn.k, o, vec.length, out);
+    const g = engine.getU32(out);
+    try {
+      return readGraph(engine, g);
+    } finally {
+      engine.raw('es_umap_graph_free', g);
+    }
+  });
+}
+
+/**
+ * In-process UMAP. hooks: {onEpoch(info), aborted() -> bool, yield() -> Promise, snapshotMs, knn}
+ * (knn: a precomputed kNN, see createUmapWith).
  * @param {import('./engine.js').Engine} engine
  * @returns {Promise<{embedding: {data: Float32Array, n: number, dim: number}, info: object}>}
  */
 export async function runUmapWith(engine, matrix, opts = {}, hooks = {}) {
-  checkInput(matrix);
-  const vec = umapOptionVector(opts);
-  const { n, dim } = matrix;
-  const nComp = vec[1];
   const snapshotMs = hooks.snapshotMs ?? 33;
-  let u = 0;
+  const fit = createUmapWith(engine, matrix, opts, { knn: hooks.knn });
   try {
-    engine.scoped((alloc, copy) => {
-      const x = copy(matrix.data);
-      const o = copy(vec);
-      const out = alloc(4);
-      engine.call('es_umap_create', x, n, dim, o, vec.length, out);
-      u = engine.getU32(out);
-    });
-    const infoPtr = engine.malloc(8 * 8);
-    engine.raw('es_umap_info', u, infoPtr);
-    const iv = engine.readF64(infoPtr, 8);
-    engine.free(infoPtr);
-    const info = {
-      nNeighbors: iv[0], init: iv[1] === 0 ? 'spectral' : 'random', knn: iv[2] === 2 ? 'approx' : 'exact',
-      graphComponents: iv[3], edges: iv[4], a: iv[5], b: iv[6], nEpochs: iv[7],
-    };
+    const { info } = fit;
     const nEpochs = info.nEpochs;
-    const read = () => ({ data: engine.readF32(engine.raw('es_umap_embedding', u) >>> 0, n * nComp), n, dim: nComp });
     let lastSnap = -Infinity;
     let lastYield = Date.now();
     for (let epoch = 0; epoch < nEpochs;) {
       if (hooks.aborted?.()) throw new AbortError('UMAP cancelled');
-      engine.call('es_umap_run_epochs', u, 1);
+      fit.runEpochs(1);
       epoch++;
       if (hooks.onEpoch) {
         const now = Date.now();
         const e = { epoch, nEpochs, done: epoch, total: nEpochs };
         if (now - lastSnap >= snapshotMs || epoch === nEpochs) {
-          e.embedding = read();
+          e.embedding = fit.embedding();
           lastSnap = now;
         }
         hooks.onEpoch(e);
@@ -126,9 +253,9 @@ export async function runUmapWith(engine, matrix, opts = {}, hooks = {}) {
       }
     }
     if (hooks.aborted?.()) throw new AbortError('UMAP cancelled');
-    return { embedding: read(), info };
+    return { embedding: fit.embedding(), info };
   } finally {
-    if (u) engine.raw('es_umap_free', u);
+    fit.dispose();
   }
 }
 
