@@ -2,9 +2,8 @@
 // >= 0.95 against exact on the fixtures and is deterministic for a seed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 
-import { needShared } from './helpers.mjs';
+import { loadDataset } from './umap_metrics.mjs';
 import { createEngine } from '../web/lib/engine.js';
 import { knnSearchWith } from '../web/lib/umap.js';
 import { sentenceLikeBlobs } from './bench/umap.mjs';
@@ -37,11 +36,8 @@ function recall(a, b, n, k) {
 }
 
 function load(t, name) {
-  const file = needShared(t, 'fixtures', 'datasets', `${name}.f32`);
-  if (!file) return null;
-  const meta = JSON.parse(readFileSync(file.replace(/\.f32$/, '.json'), 'utf8'));
-  const buf = readFileSync(file);
-  return { m: { data: new Float32Array(buf.buffer, buf.byteOffset, meta.n * meta.d).slice(), n: meta.n, dim: meta.d }, metric: meta.metric };
+  const f = loadDataset(t, name);
+  return f && { m: f.x, metric: f.metric };
 }
 
 test('exact kNN equals a float64 brute force (self first, then ascending)', async () => {

@@ -9,9 +9,8 @@
 //   print(k, G.nnz, G.data.sum(), (G.data ** 2).sum(), G[0] weights and columns)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 
-import { needShared } from './helpers.mjs';
+import { loadDataset } from './umap_metrics.mjs';
 import { createEngine } from '../web/lib/engine.js';
 import { createUmapWith, umapGraphWith, runUmapWith, knnSearchWith } from '../web/lib/umap.js';
 
@@ -31,14 +30,6 @@ const UMAP_LEARN = {
   digits: { 15: { nnz: 34200, sum: 11293.2178, sum2: 6473.5708 }, 5: { nnz: 10226, sum: 6400.6914, sum2: 4842.7041 } },
 };
 
-function load(t, name) {
-  const file = needShared(t, 'fixtures', 'datasets', `${name}.f32`);
-  if (!file) return null;
-  const meta = JSON.parse(readFileSync(file.replace(/\.f32$/, '.json'), 'utf8'));
-  const buf = readFileSync(file);
-  return { x: { data: new Float32Array(buf.buffer, buf.byteOffset, meta.n * meta.d).slice(), n: meta.n, dim: meta.d }, metric: meta.metric };
-}
-
 function blobs(n, dim, seed) {
   let s = seed >>> 0;
   const r = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
@@ -53,7 +44,7 @@ const weight = (g, i, j) => {
 
 for (const name of Object.keys(UMAP_LEARN)) {
   test(`the engine's fuzzy graph equals umap-learn's fuzzy_simplicial_set on ${name} (k 15 and 5)`, async (t) => {
-    const f = load(t, name);
+    const f = loadDataset(t, name);
     if (!f) return;
     const e = await engine();
     const knn = knnSearchWith(e, f.x, { k: 15, metric: f.metric, method: 'exact' });

@@ -1,5 +1,9 @@
 // umap_metrics.mjs — quality measures for a low-dimensional embedding, shared by the UMAP tests:
-// trustworthiness (scikit-learn's sklearn.manifold.trustworthiness definition) and kNN recall.
+// trustworthiness (scikit-learn's sklearn.manifold.trustworthiness definition) and kNN recall, for a
+// fit and for new points placed by transform; and the shared fixtures' loader.
+import { readFileSync } from 'node:fs';
+
+import { needShared } from './helpers.mjs';
 
 /** Distance rows of x (n, d) in float64: metric 'euclidean' or 'cosine' (1 - cos). */
 export function distanceRow(x, n, d, metric, i, out, norms) {
@@ -84,4 +88,54 @@ export function embeddingQuality(table, y, dim) {
   }
   const trustworthiness = 1 - t * (2 / (n * k * (2 * n - 3 * k - 1)));
   return { trustworthiness, recall: hits / (n * k) };
+}
+
+/**
+ * Quality of new points placed on a map (transform), as tests/umap_transform_ref.py measures
+ * umap-learn's: for each new point q, A = its k nearest training rows in the input space, B = the k
+ * training points nearest to its position on the map. recall = mean |A & B| / k; trustworthiness =
+ * 1 - 2 / (m k (2n - 3k - 1)) * sum of max(0, rank_q(j) - k) over j in B (rank 1 = nearest row).
+ * train (n, d), points (m, d), yTrain (n, dim), yPoints (m, dim): Float32Arrays.
+ */
+export function transformQuality(train, points, yTrain, yPoints, n, m, d, dim, metric, k) {
+  const norms = rowNorms(train, n, d);
+  const qn = rowNorms(points, m, d);
+  const high = new Float64Array(n);
+  const low = new Float64Array(n);
+  const order = (row) => Array.from(row.keys()).sort((p, q) => row[p] - row[q] || p - q);
+  let hits = 0;
+  let t = 0;
+  for (let q = 0; q < m; q++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      if (metric === 'euclidean') {
+        for (let c = 0; c < d; c++) { const z = points[q * d + c] - train[j * d + c]; s += z * z; }
+        high[j] = Math.sqrt(s);
+      } else {
+        for (let c = 0; c < d; c++) s += points[q * d + c] * train[j * d + c];
+        high[j] = qn[q] > 0 && norms[j] > 0 ? 1 - s / (qn[q] * norms[j]) : 1;
+      }
+      let e = 0;
+      for (let c = 0; c < dim; c++) { const z = yPoints[q * dim + c] - yTrain[j * dim + c]; e += z * z; }
+      low[j] = Math.sqrt(e);
+    }
+    const oh = order(high);
+    const rank = new Int32Array(n);
+    oh.forEach((j, r) => { rank[j] = r + 1; });
+    const a = new Set(oh.slice(0, k));
+    for (const j of order(low).slice(0, k)) {
+      if (a.has(j)) hits++;
+      if (rank[j] > k) t += rank[j] - k;
+    }
+  }
+  return { trustworthiness: 1 - t * (2 / (m * k * (2 * n - 3 * k - 1))), recall: hits / (m * k) };
+}
+
+/** A dataset of ../shared/fixtures/datasets as {x: Matrix, metric}, or null (see needShared). */
+export function loadDataset(t, name) {
+  const file = needShared(t, 'fixtures', 'datasets', `${name}.f32`);
+  if (!file) return null;
+  const meta = JSON.parse(readFileSync(file.replace(/\.f32$/, '.json'), 'utf8'));
+  const buf = readFileSync(file);
+  return { x: { data: new Float32Array(buf.buffer, buf.byteOffset, meta.n * meta.d).slice(), n: meta.n, dim: meta.d }, metric: meta.metric };
 }

@@ -15,10 +15,8 @@
 //   blobs384_n2000_k10 0 trust=0.9878 recall=0.3356 / 1 trust=0.9877 recall=0.3365 / 2 trust=0.9878 recall=0.3392
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 
-import { needShared } from './helpers.mjs';
-import { highDimTable, embeddingQuality } from './umap_metrics.mjs';
+import { highDimTable, embeddingQuality, loadDataset } from './umap_metrics.mjs';
 import { createEngine } from '../web/lib/engine.js';
 import { runUmapWith } from '../web/lib/umap.js';
 
@@ -32,11 +30,10 @@ const engine = () => (enginePromise ??= createEngine());
 
 for (const name of Object.keys(UMAP_LEARN)) {
   test(`UMAP quality on ${name} is within 0.01 of umap-learn (3 seeds)`, async (t) => {
-    const file = needShared(t, 'fixtures', 'datasets', `${name}.f32`);
-    if (!file) return;
-    const meta = JSON.parse(readFileSync(file.replace(/\.f32$/, '.json'), 'utf8'));
-    const buf = readFileSync(file);
-    const data = new Float32Array(buf.buffer, buf.byteOffset, meta.n * meta.d).slice();
+    const f = loadDataset(t, name);
+    if (!f) return;
+    const meta = { n: f.x.n, d: f.x.dim, metric: f.metric };
+    const data = f.x.data;
     const table = highDimTable(data, meta.n, meta.d, meta.metric, 15);
     const e = await engine();
     let tw = 0;

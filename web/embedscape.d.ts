@@ -779,6 +779,16 @@ export declare class UmapFit {
   graph(): UmapGraph;
   /** the kNN the graph was built from */
   knn(): KnnResult;
+  /**
+   * New points on this map with umap-learn's transform semantics; `train` is the matrix the map was
+   * fitted on. indices/weights (m * k): each new point's training-row neighbours and strengths.
+   */
+  transform(train: Matrix, points: Matrix, opts?: { nEpochs?: number; seed?: number }): {
+    embedding: ResultMatrix;
+    indices: I32Array;
+    weights: F32Array;
+    k: number;
+  };
   dispose(): void;
 }
 /** In-process: builds the graph and the initial layout (from `from.knn` when given). */

@@ -209,6 +209,55 @@ static void test_from_knn(void) {
     free(x);
 }
 
+/* knn_query against a brute force; transform's shapes, determinism and error paths (no leaks) */
+static void test_transform(void) {
+    int n = 90, d = 5, m = 7, k = 6;
+    float *x = random_matrix(n, d, 21), *q = random_matrix(m, d, 22);
+    memcpy(q + 2 * d, x + 40 * d, sizeof(float) * d); /* new point 2 is a copy of row 40 */
+    int32_t idx[7 * 6];
+    float dist[7 * 6];
+    es_error err = {0};
+    for (int metric = 0; metric < 2; metric++) {
+        CHECK(knn_query(x, n, d, q, m, k, (knn_metric)metric, idx, dist, &err) == ES_OK, "%s", err.message);
+        for (int i = 0; i < m; i++) {
+            int closer = 0;
+            for (int j = 0; j < n; j++) {
+                float v;
+                if (metric == 0) v = sqrtf(sqdist_f32_generic(q + i * d, x + j * d, d));
+                else {
+                    float a = dot_f32_generic(q + i * d, q + i * d, d), b = dot_f32_generic(x + j * d, x + j * d, d);
+                    v = 1.f - dot_f32_generic(q + i * d, x + j * d, d) / sqrtf(a * b);
+                }
+                if (v < dist[i * k + k - 1] - 1e-5f) closer++;
+            }
+            CHECK(closer <= k - 1, "query %d: %d rows closer than the list's last (metric %d)", i, closer, metric);
+            for (int j = 1; j < k; j++) CHECK(dist[i * k + j] >= dist[i * k + j - 1], "query %d not ascending", i);
+        }
+        CHECK(idx[2 * k] == 40 && dist[2 * k] < 1e-6f, "a copy of row 40 is nearest to it (metric %d)", metric);
+    }
+    umap_params p = umap_default_params();
+    p.n_neighbors = 8;
+    p.n_epochs = 30;
+    umap_ctx *u;
+    CHECK(umap_create(x, n, d, &p, &u, &err) == ES_OK, "%s", err.message);
+    umap_run_epochs(u, 30, &err);
+    float y1[14], y2[14], w[7 * 8];
+    int32_t nb[7 * 8];
+    umap_transform_params tp = umap_transform_default_params();
+    CHECK(umap_transform(u, x, n, d, q, m, &tp, y1, nb, w, &err) == ES_OK, "%s", err.message);
+    CHECK(umap_transform(u, x, n, d, q, m, &tp, y2, NULL, NULL, &err) == ES_OK, "%s", err.message);
+    CHECK(memcmp(y1, y2, sizeof y1) == 0, "transform not deterministic");
+    for (int i = 0; i < 14; i++) CHECK(isfinite(y1[i]), "non-finite transform");
+    CHECK(nb[2 * 8] == 40 && w[2 * 8] == 1.f, "copy of row 40: neighbour %d strength %g", nb[16], (double)w[16]);
+    CHECK(umap_transform(u, x, n - 1, d, q, m, &tp, y1, NULL, NULL, &err) == ES_ERR_ARG, "wrong n accepted");
+    CHECK(umap_transform(u, x, n, d, q, 0, &tp, y1, NULL, NULL, &err) == ES_ERR_ARG, "m = 0 accepted");
+    q[3] = NAN;
+    CHECK(umap_transform(u, x, n, d, q, m, &tp, y1, NULL, NULL, &err) == ES_ERR_NUMERIC, "NaN accepted");
+    umap_free(u);
+    free(x);
+    free(q);
+}
+
 static void test_similarity(void) {
     float rel;
     es_error err = {0};
@@ -230,6 +279,7 @@ int main(void) {
     test_ab();
     test_umap();
     test_from_knn();
+    test_transform();
     test_similarity();
     if (failures) {
         fprintf(stderr, "test_umap: %d failure(s)\n", failures);

@@ -145,3 +145,16 @@ ES_EXPORT int es_umap_kernel_selftest(float *max_rel_diff_out) {
     es_error *err = es_api_begin();
     return es_api_return(umap_kernel_selftest(max_rel_diff_out, err));
 }
+
+/* New points on a fitted map (umap_transform): x_train (n, d) the fitted rows, x_new (m, d);
+ * opts (n_opts float64): [0] n_epochs (0 or NaN = umap-learn's rule), [1] seed (NaN = 42).
+ * y_out (m, n_components) float; idx_out (m, n_neighbors) int32 and w_out (m, n_neighbors) float may
+ * be 0. */
+ES_EXPORT int es_umap_transform(const umap_ctx *ctx, const float *x_train, int n, int d, const float *x_new, int m,
+                                const double *opts, int n_opts, float *y_out, int32_t *idx_out, float *w_out) {
+    es_error *err = es_api_begin();
+    umap_transform_params p = umap_transform_default_params();
+    if (n_opts > 0 && opts[0] == opts[0]) p.n_epochs = (int)opts[0];
+    if (n_opts > 1 && opts[1] == opts[1]) p.seed = opts[1] >= 0 ? (uint64_t)opts[1] : 0;
+    return es_api_return(umap_transform(ctx, x_train, n, d, x_new, m, &p, y_out, idx_out, w_out, err));
+}

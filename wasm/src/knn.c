@@ -122,11 +122,13 @@ static int entry_cmp(const void *a, const void *b) {
     return (x->i > y->i) - (x->i < y->i);
 }
 
-/* Writes row lists: self first, then the heap's entries ascending, converted to true distances.
- * Missing entries (fewer than k-1 others) cannot happen for k <= n in exact search; NN-descent fills
- * every slot before it starts. */
-static es_status heaps_emit(const heaps *h, int n, knn_metric metric, int32_t *idx_out, float *dist_out, es_error *err) {
-    int m = h->m, k = m + 1;
+/* Writes row lists: with self_first, row r = r itself (distance 0) then the heap's entries (k = m + 1
+ * columns); else only the entries (k = m). Entries ascending by (distance, index), converted to true
+ * distances. Missing entries (fewer than k-1 others) cannot happen for k <= n in exact search;
+ * NN-descent fills every slot before it starts. */
+static es_status heaps_emit(const heaps *h, int n, knn_metric metric, int self_first, int32_t *idx_out, float *dist_out,
+                            es_error *err) {
+    int m = h->m, k = m + (self_first ? 1 : 0), o = self_first ? 1 : 0;
     entry *tmp = malloc(sizeof(entry) * (size_t)(m > 0 ? m : 1));
     if (!tmp) return es_fail(err, ES_ERR_NOMEM, "out of memory sorting neighbour lists");
     for (int r = 0; r < n; r++) {
@@ -137,14 +139,16 @@ static es_status heaps_emit(const heaps *h, int n, knn_metric metric, int32_t *i
             c++;
         }
         qsort(tmp, (size_t)c, sizeof(entry), entry_cmp);
-        idx_out[(size_t)r * k] = r;
-        dist_out[(size_t)r * k] = 0.f;
+        if (self_first) {
+            idx_out[(size_t)r * k] = r;
+            dist_out[(size_t)r * k] = 0.f;
+        }
         for (int j = 0; j < c; j++) {
             float d = tmp[j].d;
             if (metric == KNN_METRIC_EUCLIDEAN) d = sqrtf(d > 0.f ? d : 0.f);
             else d = d > 0.f ? d : 0.f;
-            idx_out[(size_t)r * k + 1 + j] = tmp[j].i;
-            dist_out[(size_t)r * k + 1 + j] = d;
+            idx_out[(size_t)r * k + o + j] = tmp[j].i;
+            dist_out[(size_t)r * k + o + j] = d;
         }
     }
     free(tmp);
@@ -416,8 +420,78 @@ es_status knn_search(const float *x, int n, int d, const knn_params *params, int
         if (method == KNN_METHOD_EXACT) knn_exact_run(y, n, d, p.metric, &h);
         else st = knn_approx_run(y, n, d, &p, &h, err);
     }
-    if (st == ES_OK) st = heaps_emit(&h, n, p.metric, idx_out, dist_out, err);
+    if (st == ES_OK) st = heaps_emit(&h, n, p.metric, 1, idx_out, dist_out, err);
     heaps_free(&h);
     free(unit);
+    return st;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Queries against the rows of x: blocks of rows (normalised into scratch for cosine) against tiles of
+ * 4 queries x 2 rows. */
+#define KNN_QUERY_BLOCK 256
+
+es_status knn_query(const float *x, int n, int d, const float *q, int m, int k, knn_metric metric, int32_t *idx_out,
+                    float *dist_out, es_error *err) {
+    if (n < 1 || d < 1 || m < 1)
+        return es_fail(err, ES_ERR_ARG, "kNN query needs rows, queries and columns, got n %d, m %d, d %d", n, m, d);
+    if (k < 1 || k > n) return es_fail(err, ES_ERR_ARG, "k must be between 1 and the number of rows (%d), got %d", n, k);
+    if (metric != KNN_METRIC_EUCLIDEAN && metric != KNN_METRIC_COSINE)
+        return es_fail(err, ES_ERR_ARG, "unknown metric %d", (int)metric);
+    es_status st;
+    if ((st = similarity_check_finite(x, n, d, "input vectors", err)) ||
+        (st = similarity_check_finite(q, m, d, "new vectors", err)))
+        return st;
+    int cos = metric == KNN_METRIC_COSINE;
+    float *qn = cos ? malloc(sizeof(float) * (size_t)m * d) : NULL;
+    float *blk = cos ? malloc(sizeof(float) * (size_t)KNN_QUERY_BLOCK * d) : NULL;
+    heaps h = {0};
+    if ((cos && (!qn || !blk)) || (st = heaps_init(&h, m, k, 0, err))) {
+        free(qn);
+        free(blk);
+        return st ? st : es_fail(err, ES_ERR_NOMEM, "out of memory for a kNN query of %d rows", m);
+    }
+    const float *qq = q;
+    if (cos) {
+        similarity_normalize_rows(q, m, d, qn, err);
+        qq = qn;
+    }
+    float tile[8];
+    for (int b0 = 0; b0 < n; b0 += KNN_QUERY_BLOCK) {
+        int nb = n - b0 < KNN_QUERY_BLOCK ? n - b0 : KNN_QUERY_BLOCK;
+        const float *y = x + (size_t)b0 * d;
+        if (cos) {
+            similarity_normalize_rows(y, nb, d, blk, err);
+            y = blk;
+        }
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            int j = 0;
+            for (; j + 2 <= nb; j += 2) {
+                if (cos) {
+                    dot_f32_4x2(qq + (size_t)i * d, d, y + (size_t)j * d, d, d, tile);
+                    for (int t = 0; t < 8; t++) tile[t] = 1.f - tile[t];
+                } else {
+                    sqdist_f32_4x2(qq + (size_t)i * d, d, y + (size_t)j * d, d, d, tile);
+                }
+                for (int a = 0; a < 4; a++)
+                    for (int c = 0; c < 2; c++) heap_push(&h, i + a, tile[a * 2 + c], b0 + j + c, 0);
+            }
+            for (; j < nb; j++)
+                for (int a = 0; a < 4; a++) {
+                    const float *pa = qq + (size_t)(i + a) * d, *pb = y + (size_t)j * d;
+                    heap_push(&h, i + a, cos ? 1.f - dot_f32(pa, pb, d) : sqdist_f32(pa, pb, d), b0 + j, 0);
+                }
+        }
+        for (; i < m; i++)
+            for (int j = 0; j < nb; j++) {
+                const float *pa = qq + (size_t)i * d, *pb = y + (size_t)j * d;
+                heap_push(&h, i, cos ? 1.f - dot_f32(pa, pb, d) : sqdist_f32(pa, pb, d), b0 + j, 0);
+            }
+    }
+    st = heaps_emit(&h, m, metric, 0, idx_out, dist_out, err);
+    heaps_free(&h);
+    free(qn);
+    free(blk);
     return st;
 }

@@ -50,6 +50,13 @@ knn_params knn_default_params(void);
 es_status knn_search(const float *x, int n, int d, const knn_params *params, int32_t *idx_out, float *dist_out,
                      es_error *err);
 
+/* The k rows of x (n, d) nearest to each query row of q (m, d), exactly (brute force): idx_out (m, k),
+ * dist_out (m, k), ascending (ties by index); a query equal to a row is at distance 0 from it. The
+ * same distances as knn_search. For cosine, allocates normalised copies of q and of 256 rows at a
+ * time. */
+es_status knn_query(const float *x, int n, int d, const float *q, int m, int k, knn_metric metric, int32_t *idx_out,
+                    float *dist_out, es_error *err);
+
 /* The method KNN_METHOD_AUTO resolves to for n rows. */
 knn_method knn_resolve_method(const knn_params *params, int n);
 

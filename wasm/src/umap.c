@@ -402,6 +402,8 @@ umap_info umap_get_info(const umap_ctx *c) {
     memset(&z, 0, sizeof z);
     return c ? c->info : z;
 }
+umap_params umap_get_params(const umap_ctx *c) { return c ? c->p : umap_default_params(); }
+int umap_input_dim(const umap_ctx *c) { return c ? c->d : 0; }
 const umap_graph *umap_get_graph(const umap_ctx *c) { return c ? &c->graph : NULL; }
 const int32_t *umap_knn_indices(const umap_ctx *c) { return c ? c->knn_idx : NULL; }
 const float *umap_knn_distances(const umap_ctx *c) { return c ? c->knn_dist : NULL; }

@@ -105,6 +105,9 @@ int umap_dim(const umap_ctx *ctx);
 /* (n, n_components), row-major, owned by ctx, valid until umap_free; changes as epochs run */
 const float *umap_embedding(const umap_ctx *ctx);
 umap_info umap_get_info(const umap_ctx *ctx);
+/* The parameters of the fit, with a and b as used (fitted when 0 was given). */
+umap_params umap_get_params(const umap_ctx *ctx);
+int umap_input_dim(const umap_ctx *ctx); /* d of the fitted rows */
 /* The pruned symmetric graph the SGD samples, (n, n), owned by ctx (empty when n = 1). */
 const umap_graph *umap_get_graph(const umap_ctx *ctx);
 /* The kNN the graph was built from, (n, info.n_neighbors) each, owned by ctx (NULL when n = 1). */
@@ -112,6 +115,31 @@ const int32_t *umap_knn_indices(const umap_ctx *ctx);
 const float *umap_knn_distances(const umap_ctx *ctx);
 
 void umap_free(umap_ctx *ctx);
+
+/* ------------------------------------------------------------------------------- transform */
+typedef struct umap_transform_params {
+    int n_epochs;  /* 0 = umap-learn's rule: n_epochs / 3 of the fit when it was given, else 100 for at
+                      most 10000 new points, 30 above */
+    uint64_t seed; /* 42, umap-learn's transform_seed */
+} umap_transform_params;
+
+umap_transform_params umap_transform_default_params(void);
+
+/* Places m new points x_new (m, d) on the fitted map with umap-learn's UMAP.transform semantics:
+ * their n_neighbors nearest rows of x_train under the fit's metric (exact search), smooth_knn_dist
+ * with local_connectivity - 1 (at least 0), bipartite membership strengths, initial positions = the
+ * strength-weighted mean of the neighbours' positions (a neighbour of strength 1 is copied), then
+ * the SGD against the fixed map (only new points move) at learning_rate / 4, edges below max /
+ * n_epochs pruned first.
+ *
+ * x_train (n, d) must be the rows ctx was fitted on: the context does not keep its input (the caller
+ * has it anyway), so transform allocates only O(m k) plus a copy of the map (n, n_components).
+ * y_out (m, n_components). knn_idx_out and weights_out (m, n_neighbors) may be NULL; they receive
+ * each new point's neighbours (training rows, nearest first) and membership strengths. The map in
+ * ctx is not changed; the current embedding is used (run the epochs first). */
+es_status umap_transform(const umap_ctx *ctx, const float *x_train, int n, int d, const float *x_new, int m,
+                         const umap_transform_params *params, float *y_out, int32_t *knn_idx_out, float *weights_out,
+                         es_error *err);
 
 /* Checks the SGD kernels: SIMD vs generic negative-sample pushes, and the fast power against libm;
  * reports the largest relative difference. */

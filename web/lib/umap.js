@@ -161,6 +161,43 @@ export class UmapFit {
     });
   }
 
+  /**
+   * Places new points on this map with umap-learn's `transform` semantics: their nNeighbors nearest
+   * rows of `train` (the matrix this map was fitted on; it is not kept by the engine), the weighted
+   * mean of those rows' positions, then the SGD against the fixed map. opts: {nEpochs (umap-learn's
+   * rule: 100 for up to 10 000 new points, else 30; a third of the fit's nEpochs when that was
+   * given), seed (42, umap-learn's transform_seed)}.
+   * @returns {{embedding: {data: Float32Array, n: number, dim: number}, indices: Int32Array, weights: Float32Array, k: number}}
+   *   indices/weights (m * k): each new point's neighbours among the training rows, nearest first,
+   *   and their membership strengths
+   */
+  transform(train, points, opts = {}) {
+    checkInput(train);
+    checkInput(points);
+    for (const key of Object.keys(opts)) if (key !== 'nEpochs' && key !== 'seed') throw new EmbedscapeError(`unknown UMAP transform option '${key}'`);
+    if (train.n !== this.n) throw new EmbedscapeError(`transform needs the ${this.n} rows this map was fitted on, got ${train.n}`);
+    if (points.dim !== train.dim) throw new EmbedscapeError(`new points have ${points.dim} columns, the map's rows ${train.dim}`);
+    const vec = new Float64Array([
+      opts.nEpochs === undefined ? NaN : num('nEpochs', opts.nEpochs, { int: true, min: 1 }),
+      opts.seed === undefined ? NaN : num('seed', opts.seed, { int: true, min: 0 }),
+    ]);
+    const m = points.n;
+    const k = this.info.nNeighbors;
+    return this.engine.scoped((alloc, copy) => {
+      const xt = copy(train.data);
+      const xn = copy(points.data);
+      const o = copy(vec);
+      const y = alloc(4 * m * this.nComponents);
+      const idx = alloc(4 * m * k);
+      const w = alloc(4 * m * k);
+      this.engine.call('es_umap_transform', this._ptr(), xt, train.n, train.dim, xn, m, o, vec.length, y, idx, w);
+      return {
+        embedding: { data: this.engine.readF32(y, m * this.nComponents), n: m, dim: this.nComponents },
+        indices: this.engine.readI32(idx, m * k), weights: this.engine.readF32(w, m * k), k,
+      };
+    });
+  }
+
   dispose() {
     if (this._u) this.engine.raw('es_umap_free', this._u);
     this._u = 0;

@@ -1,0 +1,135 @@
+// UMAP transform (new points on a fitted map, umap-learn's UMAP.transform semantics): held-out points
+// land among their true neighbours as often as with umap-learn's own transform on the same split,
+// and the invariants: neighbours are the exact kNN among the training rows, determinism, the map is
+// left unchanged, a point equal to a training row starts on it, errors, no heap growth.
+//
+// umap-learn's figures: `/usr/bin/python3 tests/umap_transform_ref.py ../shared/fixtures/datasets`
+// (Debian's umap-learn 0.5.3, sklearn 1.2.1; fit on the rows with index % 10 != 0, n_neighbors 15,
+// min_dist 0.1, 2-D, random_state = seed, then transform of the rows with index % 10 == 0):
+//   digits 0 trust=0.9846 recall=0.5104 / 1 trust=0.9826 recall=0.5059 / 2 trust=0.9837 recall=0.5067
+//   blobs384_n2000_k10 0 trust=0.9921 recall=0.4583 / 1 trust=0.9922 recall=0.4610 / 2 trust=0.9923 recall=0.4627
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { loadDataset, transformQuality } from './umap_metrics.mjs';
+import { createEngine } from '../web/lib/engine.js';
+import { createUmapWith, knnSearchWith } from '../web/lib/umap.js';
+
+const UMAP_LEARN = {
+  digits: { trustworthiness: (0.9846 + 0.9826 + 0.9837) / 3, recall: (0.5104 + 0.5059 + 0.5067) / 3 },
+  blobs384_n2000_k10: { trustworthiness: (0.9921 + 0.9922 + 0.9923) / 3, recall: (0.4583 + 0.4610 + 0.4627) / 3 },
+};
+
+let enginePromise;
+const engine = () => (enginePromise ??= createEngine());
+
+function rows(x, ix) {
+  const a = new Float32Array(ix.length * x.dim);
+  ix.forEach((i, r) => a.set(x.data.subarray(i * x.dim, (i + 1) * x.dim), r * x.dim));
+  return { data: a, n: ix.length, dim: x.dim };
+}
+
+/** every 10th row held out, as tests/umap_transform_ref.py splits */
+function split(x) {
+  const keep = [], held = [];
+  for (let i = 0; i < x.n; i++) (i % 10 === 0 ? held : keep).push(i);
+  return { train: rows(x, keep), points: rows(x, held) };
+}
+
+function blobs(n, dim, seed) {
+  let s = seed >>> 0;
+  const r = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+  return { data: Float32Array.from({ length: n * dim }, (_, i) => (i % dim === 0 ? 5 * (Math.floor(i / dim) % 4) : 0) + r()), n, dim };
+}
+
+for (const name of Object.keys(UMAP_LEARN)) {
+  test(`transform of a held-out 10 % of ${name} is as good as umap-learn's (3 seeds)`, async (t) => {
+    const f = loadDataset(t, name);
+    if (!f) return;
+    const e = await engine();
+    const { train, points } = split(f.x);
+    let tw = 0;
+    let rc = 0;
+    for (const seed of [0, 1, 2]) {
+      const fit = createUmapWith(e, train, { metric: f.metric, seed, nNeighbors: 15, minDist: 0.1 });
+      try {
+        fit.runEpochs(fit.nEpochs);
+        const { embedding } = fit.transform(train, points);
+        const q = transformQuality(train.data, points.data, fit.embedding().data, embedding.data, train.n, points.n, train.dim, 2, f.metric, 15);
+        console.log(`${name} seed ${seed}: transformed points' trustworthiness ${q.trustworthiness.toFixed(4)}, recall@15 ${q.recall.toFixed(4)}`);
+        tw += q.trustworthiness / 3;
+        rc += q.recall / 3;
+      } finally {
+        fit.dispose();
+      }
+    }
+    const ref = UMAP_LEARN[name];
+    console.log(`${name} mean: trustworthiness ${tw.toFixed(4)} (umap-learn ${ref.trustworthiness.toFixed(4)}), recall@15 ${rc.toFixed(4)} (umap-learn ${ref.recall.toFixed(4)})`);
+    assert.ok(tw >= ref.trustworthiness - 0.005, `trustworthiness ${tw} is more than 0.005 below umap-learn's ${ref.trustworthiness}`);
+    assert.ok(rc >= ref.recall - 0.015, `recall@15 ${rc} is more than 0.015 below umap-learn's ${ref.recall}`);
+  });
+}
+
+test('transform: exact neighbours and their strengths, determinism, the map unchanged, a copy of a row starts on it', async () => {
+  const e = await engine();
+  const x = blobs(400, 7, 1);
+  const { train, points } = split(x);
+  for (const metric of ['euclidean', 'cosine']) {
+    const fit = createUmapWith(e, train, { metric, seed: 3, nEpochs: 60, nNeighbors: 12 });
+    try {
+      fit.runEpochs(60);
+      const before = fit.embedding();
+      const r1 = fit.transform(train, points);
+      const r2 = fit.transform(train, points);
+      assert.deepEqual(r1, r2, 'same input, same bytes');
+      assert.notDeepEqual(fit.transform(train, points, { seed: 7 }).embedding.data, r1.embedding.data, 'the seed matters');
+      assert.deepEqual(fit.embedding(), before, 'the map does not move');
+      assert.equal(r1.k, 12);
+      assert.equal(r1.embedding.n, points.n);
+      assert.ok(r1.embedding.data.every(Number.isFinite));
+      // the neighbours are the exact kNN of each new point among the training rows
+      const all = { data: new Float32Array([...train.data, ...points.data]), n: train.n + points.n, dim: train.dim };
+      const exact = knnSearchWith(e, all, { k: 13 + points.n, metric, method: 'exact' });
+      for (let q = 0; q < points.n; q++) {
+        const want = Array.from(exact.indices.subarray((train.n + q) * exact.k, (train.n + q + 1) * exact.k)).filter((j) => j < train.n).slice(0, 12);
+        assert.deepEqual(Array.from(r1.indices.subarray(q * 12, q * 12 + 12)), want, `${metric} point ${q}`);
+        const w = r1.weights.subarray(q * 12, q * 12 + 12);
+        for (let j = 1; j < 12; j++) assert.ok(w[j] <= w[j - 1] && w[j] > 0 && w[0] <= 1, 'strengths fall with distance');
+      }
+      // a new point equal to training row 5 has it as nearest neighbour, of strength 1 (euclidean: at
+      // distance 0 exactly; cosine: 1 - cos of a unit row with itself is a rounding error, ~1e-7)
+      const dup = fit.transform(train, rows(train, [5]), { nEpochs: 1 });
+      assert.equal(dup.indices[0], 5);
+      if (metric === 'euclidean') assert.equal(dup.weights[0], 1);
+      else assert.ok(dup.weights[0] > 0.999, `strength ${dup.weights[0]}`);
+      const y5 = [before.data[10], before.data[11]];
+      assert.ok(Math.hypot(dup.embedding.data[0] - y5[0], dup.embedding.data[1] - y5[1]) < 0.5, 'starts on its copy');
+    } finally {
+      fit.dispose();
+    }
+  }
+});
+
+test('transform rejects bad input with a clear message; nothing leaks', async () => {
+  const e = await engine();
+  const x = blobs(120, 4, 2);
+  const { train, points } = split(x);
+  const fit = createUmapWith(e, train, { seed: 1, nEpochs: 20 });
+  try {
+    fit.runEpochs(20);
+    const heap = e.heapSize();
+    assert.throws(() => fit.transform(points, points), /transform needs the 108 rows this map was fitted on, got 12/);
+    assert.throws(() => fit.transform(train, { data: new Float32Array(10), n: 2, dim: 5 }), /new points have 5 columns/);
+    assert.throws(() => fit.transform(train, points, { nEpoch: 3 }), /unknown UMAP transform option 'nEpoch'/);
+    const nan = { ...points, data: points.data.slice() };
+    nan.data[6] = NaN;
+    assert.throws(() => fit.transform(train, nan), /new vectors: row 1, column 2 is NaN/);
+    for (let i = 0; i < 3; i++) fit.transform(train, points);
+    assert.equal(e.heapSize(), heap, 'repeated transforms do not grow the heap');
+  } finally {
+    fit.dispose();
+  }
+  const one = createUmapWith(e, { data: new Float32Array([1, 2]), n: 1, dim: 2 });
+  assert.throws(() => one.transform({ data: new Float32Array([1, 2]), n: 1, dim: 2 }, { data: new Float32Array([1, 3]), n: 1, dim: 2 }), /at least 2 points/);
+  one.dispose();
+});
