@@ -791,6 +791,37 @@ export declare class UmapFit {
   };
   dispose(): void;
 }
+/** The state of a kNN search in parts: n * (k - 1) entries per array. */
+export interface KnnBuildState {
+  indices: I32Array;
+  distances: F32Array;
+  flags: U8Array;
+}
+/** One engine's share of a kNN search split across engines (see umap-parallel.js); in-process. */
+export declare class KnnBuild {
+  constructor(engine: Engine, matrix: Matrix, opts?: UmapOptions);
+  readonly engine: Engine;
+  readonly n: number;
+  readonly dim: number;
+  readonly k: number;
+  info(): {
+    method: 'exact' | 'approx';
+    parts: { exact: number; forest: number; descent: number };
+    rounds: number;
+    maxRounds: number;
+    changes: number;
+  };
+  runPart(phase: 'exact' | 'forest' | 'descent', part: number): void;
+  state(): KnnBuildState;
+  merge(state: KnnBuildState): void;
+  import(state: KnnBuildState, rounds: number): void;
+  forestDone(): void;
+  roundDone(): boolean;
+  finish(): KnnResult;
+  fit(opts?: UmapOptions): UmapFit;
+  giveRows(fit: UmapFit): void;
+  dispose(): void;
+}
 /** In-process: builds the graph and the initial layout (from `from.knn` when given). */
 export declare function createUmapWith(engine: Engine, matrix: Matrix, opts?: UmapOptions, from?: { knn?: KnnResult }): UmapFit;
 /** In-process: the pruned fuzzy graph alone, from a kNN with k >= nNeighbors. */
@@ -801,6 +832,15 @@ export declare function findAbParamsWith(engine: Engine, spread?: number, minDis
 export declare const umapOps: {
   readonly 'umap.run': WorkerOp;
   readonly 'umap.knn': WorkerOp;
+  readonly 'umap.knnBegin': WorkerOp;
+  readonly 'umap.knnPart': WorkerOp;
+  readonly 'umap.knnState': WorkerOp;
+  readonly 'umap.knnMerge': WorkerOp;
+  readonly 'umap.knnImport': WorkerOp;
+  readonly 'umap.knnLayout': WorkerOp;
+  readonly 'umap.knnEnd': WorkerOp;
+  readonly 'umap.transform': WorkerOp;
+  readonly 'umap.release': WorkerOp;
 };
 
 // =============================================================================================== hdbscan

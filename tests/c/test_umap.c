@@ -78,6 +78,108 @@ static void test_knn_exact(void) {
     free(dist);
 }
 
+/* Three instances share a search: parts dealt out in an order of their own, states merged into
+ * instance 0 and imported back; the lists must equal knn_search's, bit for bit. */
+static void shared_search(const float *x, int n, int d, const knn_params *p, int32_t *idx, float *dist, int deal) {
+    enum { W = 3 };
+    knn_build *kb[W];
+    es_error err = {0};
+    for (int w = 0; w < W; w++) CHECK(knn_build_create(x, n, d, p, &kb[w], &err) == ES_OK, "%s", err.message);
+    size_t c = (size_t)n * knn_build_row_size(kb[0]);
+    int32_t *si = malloc(sizeof(int32_t) * c);
+    float *sd = malloc(sizeof(float) * c);
+    uint8_t *sf = malloc(c);
+    int rounds_left = 100;
+    for (int phase = 0; phase < 3; phase++) {
+        int more = 1;
+        while (more) {
+            int parts = knn_build_n_parts(kb[0], (knn_phase)phase);
+            if (parts == 0) break;
+            for (int q = 0; q < parts; q++) {
+                int part = deal ? parts - 1 - q : q;       /* backwards, or forwards */
+                int w = deal ? (q * 7 + phase) % W : q % W; /* dealt out differently */
+                CHECK(knn_build_run_part(kb[w], (knn_phase)phase, part, &err) == ES_OK, "%s", err.message);
+            }
+            for (int w = 1; w < W; w++) {
+                const int32_t *i;
+                const float *dd;
+                const uint8_t *f;
+                knn_build_state(kb[w], &i, &dd, &f);
+                CHECK(knn_build_merge(kb[0], i, dd, f, &err) == ES_OK, "%s", err.message);
+            }
+            if (phase == KNN_PHASE_EXACT) more = 0;
+            else if (phase == KNN_PHASE_FOREST) {
+                knn_build_forest_done(kb[0]);
+                more = 0;
+            } else more = knn_build_round_done(kb[0]) && --rounds_left > 0;
+            if (phase != KNN_PHASE_EXACT) {
+                const int32_t *i;
+                const float *dd;
+                const uint8_t *f;
+                knn_build_state(kb[0], &i, &dd, &f);
+                memcpy(si, i, sizeof(int32_t) * c);
+                memcpy(sd, dd, sizeof(float) * c);
+                memcpy(sf, f, c);
+                for (int w = 1; w < W; w++)
+                    CHECK(knn_build_import(kb[w], si, sd, sf, knn_build_rounds(kb[0]), &err) == ES_OK, "%s", err.message);
+            }
+        }
+    }
+    CHECK(knn_build_finish(kb[0], idx, dist, &err) == ES_OK, "%s", err.message);
+    for (int w = 0; w < W; w++) knn_build_free(kb[w]);
+    free(si);
+    free(sd);
+    free(sf);
+}
+
+static void test_knn_shared(void) {
+    int n = 700, d = 24, k = 10;
+    float *x = random_matrix(n, d, 8); /* uniform: hard for NN-descent, so its choices show */
+    int32_t *a = malloc(sizeof(int32_t) * n * k), *b = malloc(sizeof(int32_t) * n * k);
+    float *da = malloc(sizeof(float) * n * k), *db = malloc(sizeof(float) * n * k);
+    es_error err = {0};
+    for (int method = 1; method <= 2; method++)
+        for (int metric = 0; metric < 2; metric++) {
+            knn_params p = knn_default_params();
+            p.k = k;
+            p.metric = (knn_metric)metric;
+            p.method = (knn_method)method;
+            p.seed = 5;
+            p.n_iters = 3;        /* stopped before it converges, */
+            p.max_candidates = 6; /* with few candidates: every flag and priority matters */
+            CHECK(knn_search(x, n, d, &p, a, da, &err) == ES_OK, "%s", err.message);
+            for (int deal = 0; deal < 2; deal++) {
+                shared_search(x, n, d, &p, b, db, deal);
+                CHECK(memcmp(a, b, sizeof(int32_t) * n * k) == 0 && memcmp(da, db, sizeof(float) * n * k) == 0,
+                      "shared search differs from knn_search (method %d, metric %d, deal %d)", method, metric, deal);
+            }
+        }
+    /* a bad part and a bad import are refused */
+    knn_build *kb;
+    knn_params p = knn_default_params();
+    p.k = k;
+    p.method = KNN_METHOD_APPROX;
+    CHECK(knn_build_create(x, n, d, &p, &kb, &err) == ES_OK, "%s", err.message);
+    CHECK(knn_build_run_part(kb, KNN_PHASE_FOREST, 999, &err) == ES_ERR_ARG, "part 999 accepted");
+    CHECK(knn_build_run_part(kb, KNN_PHASE_EXACT, 0, &err) == ES_ERR_ARG, "an exact part of an approximate search accepted");
+    const int32_t *i;
+    const float *dd;
+    const uint8_t *f;
+    knn_build_state(kb, &i, &dd, &f);
+    int32_t *bad = malloc(sizeof(int32_t) * n * (k - 1));
+    memcpy(bad, i, sizeof(int32_t) * n * (k - 1));
+    bad[3] = n;
+    CHECK(knn_build_import(kb, bad, dd, f, 0, &err) == ES_ERR_ARG, "index n imported");
+    CHECK(knn_build_merge(kb, bad, dd, f, &err) == ES_ERR_ARG, "index n merged");
+    free(bad);
+    knn_build_free(kb);
+    free(a);
+    free(b);
+    free(da);
+    free(db);
+    free(x);
+}
+
 static void test_smooth_knn_dist(void) {
     /* sum_j exp(-(d_j - rho) / sigma) over the k-1 neighbours = log2(k) (bandwidth 1) */
     int n = 4, k = 5;
@@ -275,6 +377,7 @@ static void test_similarity(void) {
 
 int main(void) {
     test_knn_exact();
+    test_knn_shared();
     test_smooth_knn_dist();
     test_ab();
     test_umap();

@@ -4,10 +4,15 @@
  * Two methods with the same output:
  *   exact  — blocked brute force (4x2 SIMD tiles over the upper triangle, both rows' heaps updated);
  *   approx — pynndescent's method: random-projection-tree leaves seed the lists, then NN-descent
- *            (new/old candidate lists, reverse neighbours, early stop at delta * k * n updates), with
- *            umap-learn's settings (60 candidates, n_trees and n_iters from n) and leaves of 30.
+ *            (new/old candidate lists, reverse neighbours, early stop when a round keeps fewer than
+ *            delta * k * n new entries), with umap-learn's settings (60 candidates, n_trees and n_iters
+ *            from n) and leaves of 30.
  * KNN_AUTO uses exact up to params.exact_max_n rows and approx above. Both are deterministic for a
- * given seed (single-threaded; the RNG state is explicit).
+ * given seed (explicit RNG state).
+ *
+ * A search can also be split into parts run by several engine instances, each with its own copy of
+ * the rows, whose lists are merged between phases (knn_build below); the result is the same bytes
+ * as knn_search whatever the number of instances and however the parts are shared out.
  *
  * Basic usage:
  *     knn_params p = knn_default_params();
@@ -56,6 +61,47 @@ es_status knn_search(const float *x, int n, int d, const knn_params *params, int
  * time. */
 es_status knn_query(const float *x, int n, int d, const float *q, int m, int k, knn_metric metric, int32_t *idx_out,
                     float *dist_out, es_error *err);
+
+/* ------------------------------------------------------------------------------------------------
+ * knn_search in parts. Every instance creates a build on the same rows and params; then
+ *   exact:  run the KNN_PHASE_EXACT parts (any instance any part), merge every instance's state into
+ *           one (knn_build_merge), knn_build_finish there;
+ *   approx: run the KNN_PHASE_FOREST parts, merge into one instance, knn_build_forest_done there and
+ *           import its state into the others (knn_build_import, rounds 0); then per round: run the
+ *           KNN_PHASE_DESCENT parts, merge into one, knn_build_round_done there (0 = stop), import its
+ *           state (with knn_build_rounds) into the others; finally knn_build_finish.
+ * The state is three (n, k-1) arrays (knn_build_state): indices (int32, -1 = empty), internal
+ * distances (float) and flags (uint8); merges and imports take arrays of that shape. Parts may run
+ * in any order. Progress and cancellation belong between parts. knn_search is this with one
+ * instance. */
+typedef struct knn_build knn_build;
+typedef enum knn_phase { KNN_PHASE_EXACT = 0, KNN_PHASE_FOREST = 1, KNN_PHASE_DESCENT = 2 } knn_phase;
+
+/* x (n, d), finite (checked), must stay valid until knn_build_free for the euclidean metric (cosine
+ * keeps a normalised copy). *kb_out is owned by the caller. */
+es_status knn_build_create(const float *x, int n, int d, const knn_params *params, knn_build **kb_out, es_error *err);
+void knn_build_free(knn_build *kb);
+knn_method knn_build_method(const knn_build *kb); /* what runs: exact or approx */
+int knn_build_n_rows(const knn_build *kb);
+int knn_build_row_size(const knn_build *kb);      /* k - 1: entries per row of the state */
+/* Parts of a phase (0 when the phase does not apply to this build's method). */
+int knn_build_n_parts(const knn_build *kb, knn_phase phase);
+es_status knn_build_run_part(knn_build *kb, knn_phase phase, int part, es_error *err);
+/* The state, owned by kb (valid until the next call that changes it). */
+void knn_build_state(const knn_build *kb, const int32_t **idx_out, const float **dist_out, const uint8_t **flag_out);
+/* kb's state := per row the best k-1 of (kb's state united with another instance's). */
+es_status knn_build_merge(knn_build *kb, const int32_t *idx, const float *dist, const uint8_t *flag, es_error *err);
+/* kb's state := the given state, after `rounds` NN-descent rounds (the merged instance's). */
+es_status knn_build_import(knn_build *kb, const int32_t *idx, const float *dist, const uint8_t *flag, int rounds,
+                           es_error *err);
+void knn_build_forest_done(knn_build *kb);
+/* Ends a round on the merged state; returns 1 if another round is due, 0 to stop. */
+int knn_build_round_done(knn_build *kb);
+int knn_build_rounds(const knn_build *kb);
+int knn_build_max_rounds(const knn_build *kb);
+long knn_build_last_changes(const knn_build *kb); /* entries the last round added and kept */
+/* idx_out, dist_out (n, k): the lists as knn_search writes them. */
+es_status knn_build_finish(const knn_build *kb, int32_t *idx_out, float *dist_out, es_error *err);
 
 /* The method KNN_METHOD_AUTO resolves to for n rows. */
 knn_method knn_resolve_method(const knn_params *params, int n);

@@ -2,7 +2,8 @@
 // from, run by the engine inside one pool worker.
 //
 // Public:
-//   umap(matrix, opts, {onEpoch, signal, pool}) -> Matrix (n x nComponents)
+//   umap(matrix, opts, {onEpoch, signal, pool}) -> Matrix (n x nComponents); the kNN search is
+//     shared by the pool's workers (umap-parallel.js), with the same result as in one engine
 //     opts: nNeighbors 15, minDist 0.1, spread 1, nComponents 2, metric 'cosine' | 'euclidean'
 //     (default 'cosine', for sentence embeddings), seed 42, nEpochs (500 for n <= 10000, else 200),
 //     init 'spectral' | 'random', learningRate 1, negativeSampleRate 5, localConnectivity 1,
@@ -13,15 +14,17 @@
 //   knnSearch(matrix, {k, metric, method, seed}, {pool}) -> {indices: Int32Array, distances:
 //     Float32Array, n, k}: row i lists i itself first, then its k-1 nearest rows.
 // Engine-level (in-process, with an Engine): runUmapWith, createUmapWith (a UmapFit: epochs on
-// demand, graph(), knn()), umapGraphWith (the fuzzy graph alone, from a kNN), knnSearchWith,
-// findAbParamsWith.
+// demand, graph(), knn(), transform()), umapGraphWith (the fuzzy graph alone, from a kNN),
+// knnSearchWith, findAbParamsWith, KnnBuild (one engine's share of a kNN search in parts).
 
 import { EmbedscapeError, AbortError } from './engine.js';
 import { getDefaultPool } from './pool.js';
+import { umapParallel } from './umap-parallel.js';
 
 const METRICS = { euclidean: 0, cosine: 1 };
 const INITS = { spectral: 0, random: 1 };
 const KNN = { auto: 0, exact: 1, approx: 2 };
+const KNN_PHASES = { exact: 0, forest: 1, descent: 2 };
 
 /** umap() defaults. */
 export const UMAP_DEFAULTS = Object.freeze({
@@ -172,7 +175,8 @@ export class UmapFit {
    *   and their membership strengths
    */
   transform(train, points, opts = {}) {
-    checkInput(train);
+    if (!train && this._rows) train = this._rows; // rows kept in the engine (KnnBuild.fit)
+    if (!train?.ptr) checkInput(train);
     checkInput(points);
     for (const key of Object.keys(opts)) if (key !== 'nEpochs' && key !== 'seed') throw new EmbedscapeError(`unknown UMAP transform option '${key}'`);
     if (train.n !== this.n) throw new EmbedscapeError(`transform needs the ${this.n} rows this map was fitted on, got ${train.n}`);
@@ -184,7 +188,7 @@ export class UmapFit {
     const m = points.n;
     const k = this.info.nNeighbors;
     return this.engine.scoped((alloc, copy) => {
-      const xt = copy(train.data);
+      const xt = train.ptr ?? copy(train.data);
       const xn = copy(points.data);
       const o = copy(vec);
       const y = alloc(4 * m * this.nComponents);
@@ -201,6 +205,8 @@ export class UmapFit {
   dispose() {
     if (this._u) this.engine.raw('es_umap_free', this._u);
     this._u = 0;
+    if (this._rows) this.engine.free(this._rows.ptr);
+    this._rows = null;
   }
 }
 
@@ -257,6 +263,35 @@ export function umapGraphWith(engine, knn, opts = {}) {
   });
 }
 
+/** Runs a fit's remaining epochs with the hooks of runUmapWith; returns {embedding, info}. */
+async function driveEpochs(fit, hooks) {
+  const snapshotMs = hooks.snapshotMs ?? 33;
+  const { info } = fit;
+  const nEpochs = info.nEpochs;
+  let lastSnap = -Infinity;
+  let lastYield = Date.now();
+  for (let epoch = fit.epoch; epoch < nEpochs;) {
+    if (hooks.aborted?.()) throw new AbortError('UMAP cancelled');
+    fit.runEpochs(1);
+    epoch++;
+    if (hooks.onEpoch) {
+      const now = Date.now();
+      const e = { epoch, nEpochs, done: epoch, total: nEpochs };
+      if (now - lastSnap >= snapshotMs || epoch === nEpochs) {
+        e.embedding = fit.embedding();
+        lastSnap = now;
+      }
+      hooks.onEpoch(e);
+    }
+    if (hooks.yield && Date.now() - lastYield >= 25) {
+      await hooks.yield();
+      lastYield = Date.now();
+    }
+  }
+  if (hooks.aborted?.()) throw new AbortError('UMAP cancelled');
+  return { embedding: fit.embedding(), info };
+}
+
 /**
  * In-process UMAP. hooks: {onEpoch(info), aborted() -> bool, yield() -> Promise, snapshotMs, knn}
  * (knn: a precomputed kNN, see createUmapWith).
@@ -264,35 +299,121 @@ export function umapGraphWith(engine, knn, opts = {}) {
  * @returns {Promise<{embedding: {data: Float32Array, n: number, dim: number}, info: object}>}
  */
 export async function runUmapWith(engine, matrix, opts = {}, hooks = {}) {
-  const snapshotMs = hooks.snapshotMs ?? 33;
   const fit = createUmapWith(engine, matrix, opts, { knn: hooks.knn });
   try {
-    const { info } = fit;
-    const nEpochs = info.nEpochs;
-    let lastSnap = -Infinity;
-    let lastYield = Date.now();
-    for (let epoch = 0; epoch < nEpochs;) {
-      if (hooks.aborted?.()) throw new AbortError('UMAP cancelled');
-      fit.runEpochs(1);
-      epoch++;
-      if (hooks.onEpoch) {
-        const now = Date.now();
-        const e = { epoch, nEpochs, done: epoch, total: nEpochs };
-        if (now - lastSnap >= snapshotMs || epoch === nEpochs) {
-          e.embedding = fit.embedding();
-          lastSnap = now;
-        }
-        hooks.onEpoch(e);
-      }
-      if (hooks.yield && Date.now() - lastYield >= 25) {
-        await hooks.yield();
-        lastYield = Date.now();
-      }
-    }
-    if (hooks.aborted?.()) throw new AbortError('UMAP cancelled');
-    return { embedding: fit.embedding(), info };
+    return await driveEpochs(fit, hooks);
   } finally {
     fit.dispose();
+  }
+}
+
+/** n_neighbors as the engine clamps it for n rows (counts the row itself). */
+function clampedNeighbors(nNeighbors, n) { return Math.max(2, Math.min(nNeighbors, n - 1)); }
+
+/**
+ * One engine's share of a kNN search split across engines (knn_build in wasm/src/knn.h): the rows
+ * stay in the engine until dispose(); parts run in any order on any engine, states merge into one.
+ * Parameters as umap() gives them to its kNN, so that the lists equal the ones umap() computes.
+ */
+export class KnnBuild {
+  constructor(engine, matrix, opts = {}) {
+    checkInput(matrix);
+    const vec = umapOptionVector(opts);
+    this.engine = engine;
+    this.n = matrix.n;
+    this.dim = matrix.dim;
+    this.k = clampedNeighbors(vec[0], matrix.n);
+    if (matrix.n < 2) throw new EmbedscapeError('a kNN search in parts needs at least 2 rows');
+    this.x = engine.copyIn(matrix.data); // read in place by the search: kept until dispose()
+    try {
+      this._kb = engine.scoped((alloc) => {
+        const out = alloc(4);
+        engine.call('es_knn_build_create', this.x, this.n, this.dim, this.k, vec[4], vec[15], vec[14],
+          Number.isNaN(vec[16]) ? 0 : vec[16], out);
+        return engine.getU32(out);
+      });
+    } catch (e) {
+      engine.free(this.x);
+      throw e;
+    }
+  }
+
+  /** {method: 'exact'|'approx', parts: {exact, forest, descent}, rounds, maxRounds, changes} */
+  info() {
+    return this.engine.scoped((alloc) => {
+      const o = alloc(9 * 8);
+      this.engine.raw('es_knn_build_info', this._kb, o);
+      const v = this.engine.readF64(o, 9);
+      return { method: v[0] === 2 ? 'approx' : 'exact', parts: { exact: v[3], forest: v[4], descent: v[5] }, rounds: v[6], maxRounds: v[7], changes: v[8] };
+    });
+  }
+
+  /** @param {'exact'|'forest'|'descent'} phase */
+  runPart(phase, part) { this.engine.call('es_knn_build_run_part', this._kb, KNN_PHASES[phase], part); }
+
+  /** A copy of the lists: {indices: Int32Array, distances: Float32Array, flags: Uint8Array}, n * (k-1) each. */
+  state() {
+    const e = this.engine;
+    const c = this.n * (this.k - 1);
+    return e.scoped((alloc) => {
+      const o = alloc(12);
+      e.raw('es_knn_build_state', this._kb, o);
+      const p = e.readI32(o, 3).map((v) => v >>> 0);
+      return { indices: e.readI32(p[0], c), distances: e.readF32(p[1], c), flags: e.readU8(p[2], c) };
+    });
+  }
+
+  _withState(st, fn) {
+    const c = this.n * (this.k - 1);
+    if (!(st?.indices?.length === c && st.distances?.length === c && st.flags?.length === c)) throw new EmbedscapeError(`a kNN state has ${c} entries per array`);
+    return this.engine.scoped((alloc, copy) => fn(copy(st.indices), copy(st.distances), copy(st.flags)));
+  }
+
+  merge(st) { this._withState(st, (i, d, f) => this.engine.call('es_knn_build_merge', this._kb, i, d, f)); }
+  import(st, rounds) { this._withState(st, (i, d, f) => this.engine.call('es_knn_build_import', this._kb, i, d, f, rounds)); }
+  forestDone() { this.engine.raw('es_knn_build_forest_done', this._kb); }
+  /** Ends a round on the merged lists: true if another round is due. */
+  roundDone() { return this.engine.raw('es_knn_build_round_done', this._kb) === 1; }
+
+  /** The lists as knnSearchWith returns them. */
+  finish() {
+    const e = this.engine;
+    return e.scoped((alloc) => {
+      const idx = alloc(4 * this.n * this.k);
+      const dist = alloc(4 * this.n * this.k);
+      e.call('es_knn_build_finish', this._kb, idx, dist);
+      return { indices: e.readI32(idx, this.n * this.k), distances: e.readF32(dist, this.n * this.k), n: this.n, k: this.k };
+    });
+  }
+
+  /** A UmapFit from the finished lists and the rows already in the engine (no copy of either). */
+  fit(opts = {}) {
+    const e = this.engine;
+    const vec = umapOptionVector(opts);
+    const u = e.scoped((alloc, copy) => {
+      const idx = alloc(4 * this.n * this.k);
+      const dist = alloc(4 * this.n * this.k);
+      e.call('es_knn_build_finish', this._kb, idx, dist);
+      const o = copy(vec);
+      const out = alloc(4);
+      e.call('es_umap_create_from_knn', this.x, this.n, this.dim, idx, dist, this.k, o, vec.length, out);
+      return e.getU32(out);
+    });
+    return new UmapFit(e, u, this.n, vec[1]);
+  }
+
+  /** Hands the rows over to fit (its transform reads them; freed with it) and frees the rest. */
+  giveRows(fit) {
+    fit._rows = { ptr: this.x, n: this.n, dim: this.dim };
+    this.x = 0;
+    this.dispose();
+  }
+
+  dispose() {
+    if (this._kb) this.engine.raw('es_knn_build_free', this._kb);
+    this._kb = 0;
+    if (this.x) this.engine.free(this.x);
+    this.x = 0;
   }
 }
 
@@ -326,7 +447,7 @@ export function findAbParamsWith(engine, spread = 1, minDist = 0.1) {
 }
 
 /**
- * UMAP of the rows of a matrix, in one worker of the pool.
+ * UMAP of the rows of a matrix in the pool: the kNN search shared by all its workers, the layout in one.
  * @param {{data: Float32Array, n: number, dim: number}} matrix
  * @param {Partial<typeof UMAP_DEFAULTS>} [opts]
  * @param {{onEpoch?: (e: {epoch: number, nEpochs: number, embedding?: {data: Float32Array, n: number, dim: number}}) => void,
@@ -337,10 +458,8 @@ export async function umap(matrix, opts = {}, run = {}) {
   checkInput(matrix);
   umapOptionVector(opts); // reject bad options before starting a worker
   const pool = run.pool ?? getDefaultPool();
-  const res = await pool.run('umap.run', { matrix: { data: matrix.data, n: matrix.n, dim: matrix.dim }, opts }, {
-    signal: run.signal,
-    onProgress: run.onEpoch ? (p) => run.onEpoch(p) : undefined,
-  });
+  // the kNN search shared by every worker of the pool; the same bytes whatever their number
+  const res = await umapParallel(pool, matrix, opts, { signal: run.signal, onEpoch: run.onEpoch });
   return res.embedding;
 }
 
@@ -350,6 +469,13 @@ export async function knnSearch(matrix, opts = {}, run = {}) {
   const pool = run.pool ?? getDefaultPool();
   return pool.run('umap.knn', { matrix: { data: matrix.data, n: matrix.n, dim: matrix.dim }, opts }, { signal: run.signal });
 }
+
+const stateOf = (ctx, id, what) => {
+  const s = ctx.state.get(id);
+  if (!s?.[what]) throw new EmbedscapeError(`no UMAP ${what === 'fit' ? 'fit' : 'kNN search'} '${id}' in this worker`);
+  return s[what];
+};
+const stateTransfer = (st) => [st.indices.buffer, st.distances.buffer, st.flags.buffer];
 
 export const umapOps = {
   'umap.run': async (ctx, { matrix, opts, snapshotMs }) => {
@@ -364,5 +490,63 @@ export const umapOps = {
   'umap.knn': async (ctx, { matrix, opts }) => {
     const r = knnSearchWith(ctx.engine, matrix, opts);
     return { result: r, transfer: [r.indices.buffer, r.distances.buffer] };
+  },
+  // A kNN search in parts (see umap-parallel.js): every worker holds the rows under `id`.
+  'umap.knnBegin': async (ctx, { id, matrix, opts }) => {
+    if (ctx.state.has(id)) throw new EmbedscapeError(`'${id}' is in use in this worker`);
+    const build = new KnnBuild(ctx.engine, matrix, opts);
+    ctx.state.set(id, { build });
+    return build.info();
+  },
+  'umap.knnPart': async (ctx, { id, phase, part }) => { stateOf(ctx, id, 'build').runPart(phase, part); return null; },
+  'umap.knnState': async (ctx, { id }) => {
+    const st = stateOf(ctx, id, 'build').state();
+    return { result: st, transfer: stateTransfer(st) };
+  },
+  // merges the other workers' states, then ends the forest ('forest') or a round ('round'); returns
+  // the merged state when another round follows
+  'umap.knnMerge': async (ctx, { id, states, then, wantState }) => {
+    const build = stateOf(ctx, id, 'build');
+    for (const st of states) build.merge(st);
+    let more = false;
+    if (then === 'forest') { build.forestDone(); more = true; } else if (then === 'round') more = build.roundDone();
+    const { rounds, changes } = build.info();
+    const result = { more, rounds, changes };
+    if (more && wantState) result.state = build.state();
+    return { result, transfer: result.state ? stateTransfer(result.state) : [] };
+  },
+  'umap.knnImport': async (ctx, { id, state, rounds }) => { stateOf(ctx, id, 'build').import(state, rounds); return null; },
+  // the layout from the finished kNN, in the worker that merged it; keep: the fit (and the rows)
+  // stay under `id` for umap.transform until umap.release
+  'umap.knnLayout': async (ctx, { id, opts, snapshotMs, keep }) => {
+    const build = stateOf(ctx, id, 'build');
+    const fit = build.fit(opts);
+    try {
+      const r = await driveEpochs(fit, { onEpoch: (e) => ctx.progress(e), aborted: ctx.aborted, yield: ctx.yield, snapshotMs });
+      if (keep) {
+        build.giveRows(fit);
+        ctx.state.set(id, { fit });
+      }
+      return { result: r, transfer: [r.embedding.data.buffer] };
+    } finally {
+      if (!keep || ctx.state.get(id)?.fit !== fit) fit.dispose();
+    }
+  },
+  'umap.knnEnd': async (ctx, { id }) => {
+    const s = ctx.state.get(id);
+    if (s?.build) {
+      s.build.dispose();
+      ctx.state.delete(id);
+    }
+    return null;
+  },
+  'umap.transform': async (ctx, { id, points, opts }) => {
+    const r = stateOf(ctx, id, 'fit').transform(null, points, opts);
+    return { result: r, transfer: [r.embedding.data.buffer, r.indices.buffer, r.weights.buffer] };
+  },
+  'umap.release': async (ctx, { id }) => {
+    ctx.state.get(id)?.fit?.dispose();
+    ctx.state.delete(id);
+    return null;
   },
 };
