@@ -56,35 +56,59 @@ static inline v128_t clip4_x4(v128_t v) {
     return wasm_f32x4_pmin(wasm_f32x4_pmax(v, wasm_f32x4_splat(-4.f)), wasm_f32x4_splat(4.f));
 }
 
+/* The pushes of the four samples o0..o3 (lane = sample) on cur = (cx, cy), into *px, *py. */
+static inline void neg_lanes(const float *emb, const int32_t *ix, v128_t cx, v128_t cy, v128_t va, v128_t vb, v128_t vg,
+                             v128_t self4, v128_t *px, v128_t *py) {
+    const v128_t zero = wasm_f32x4_splat(0.f), four = wasm_f32x4_splat(4.f);
+    const float *o0 = emb + 2 * (size_t)ix[0], *o1 = emb + 2 * (size_t)ix[1];
+    const float *o2 = emb + 2 * (size_t)ix[2], *o3 = emb + 2 * (size_t)ix[3];
+    v128_t dx = wasm_f32x4_sub(cx, wasm_f32x4_make(o0[0], o1[0], o2[0], o3[0]));
+    v128_t dy = wasm_f32x4_sub(cy, wasm_f32x4_make(o0[1], o1[1], o2[1], o3[1]));
+    v128_t dd = wasm_f32x4_add(wasm_f32x4_mul(dx, dx), wasm_f32x4_mul(dy, dy));
+    v128_t pos = wasm_f32x4_gt(dd, zero);
+    /* lanes at distance 0 compute with dd = 1 and are replaced below */
+    v128_t ddsafe = wasm_v128_bitselect(dd, wasm_f32x4_splat(1.f), pos);
+    v128_t den = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_splat(0.001f), ddsafe),
+                                wasm_f32x4_add(wasm_f32x4_mul(va, powf_x4(ddsafe, vb)), wasm_f32x4_splat(1.f)));
+    v128_t gn = wasm_f32x4_div(vg, den);
+    v128_t other = wasm_v128_andnot(four, wasm_i32x4_eq(wasm_v128_load(ix), self4)); /* 4, or 0 for self */
+    *px = wasm_v128_bitselect(clip4_x4(wasm_f32x4_mul(gn, dx)), other, pos);
+    *py = wasm_v128_bitselect(clip4_x4(wasm_f32x4_mul(gn, dy)), other, pos);
+}
+
+static inline float hsum4(v128_t v) {
+    return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
+           (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+
 void umap_neg_2d_wasmsimd(const float *emb, const int32_t *idx, int count, const float *cur, int32_t self, float a,
                           float b, float two_gamma_b, float *acc_out) {
     v128_t cx = wasm_f32x4_splat(cur[0]), cy = wasm_f32x4_splat(cur[1]);
     v128_t va = wasm_f32x4_splat(a), vb = wasm_f32x4_splat(b), vg = wasm_f32x4_splat(two_gamma_b);
-    v128_t zero = wasm_f32x4_splat(0.f), four = wasm_f32x4_splat(4.f), self4 = wasm_i32x4_splat(self);
-    v128_t ax = zero, ay = zero;
+    v128_t self4 = wasm_i32x4_splat(self);
+    v128_t ax = wasm_f32x4_splat(0.f), ay = ax;
     int q = 0;
     for (; q + 4 <= count; q += 4) {
-        const float *o0 = emb + 2 * (size_t)idx[q], *o1 = emb + 2 * (size_t)idx[q + 1];
-        const float *o2 = emb + 2 * (size_t)idx[q + 2], *o3 = emb + 2 * (size_t)idx[q + 3];
-        v128_t dx = wasm_f32x4_sub(cx, wasm_f32x4_make(o0[0], o1[0], o2[0], o3[0]));
-        v128_t dy = wasm_f32x4_sub(cy, wasm_f32x4_make(o0[1], o1[1], o2[1], o3[1]));
-        v128_t dd = wasm_f32x4_add(wasm_f32x4_mul(dx, dx), wasm_f32x4_mul(dy, dy));
-        v128_t pos = wasm_f32x4_gt(dd, zero);
-        /* lanes at distance 0 compute with dd = 1 and are replaced below */
-        v128_t ddsafe = wasm_v128_bitselect(dd, wasm_f32x4_splat(1.f), pos);
-        v128_t den = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_splat(0.001f), ddsafe),
-                                    wasm_f32x4_add(wasm_f32x4_mul(va, powf_x4(ddsafe, vb)), wasm_f32x4_splat(1.f)));
-        v128_t gn = wasm_f32x4_div(vg, den);
-        v128_t other = wasm_v128_andnot(four, wasm_i32x4_eq(wasm_v128_load(idx + q), self4)); /* 4, or 0 for self */
-        ax = wasm_f32x4_add(ax, wasm_v128_bitselect(clip4_x4(wasm_f32x4_mul(gn, dx)), other, pos));
-        ay = wasm_f32x4_add(ay, wasm_v128_bitselect(clip4_x4(wasm_f32x4_mul(gn, dy)), other, pos));
+        v128_t px, py;
+        neg_lanes(emb, idx + q, cx, cy, va, vb, vg, self4, &px, &py);
+        ax = wasm_f32x4_add(ax, px);
+        ay = wasm_f32x4_add(ay, py);
     }
-    float rest[2];
-    umap_neg_2d_generic(emb, idx + q, count - q, cur, self, a, b, two_gamma_b, rest);
-    acc_out[0] = ((wasm_f32x4_extract_lane(ax, 0) + wasm_f32x4_extract_lane(ax, 1)) +
-                  (wasm_f32x4_extract_lane(ax, 2) + wasm_f32x4_extract_lane(ax, 3))) + rest[0];
-    acc_out[1] = ((wasm_f32x4_extract_lane(ay, 0) + wasm_f32x4_extract_lane(ay, 1)) +
-                  (wasm_f32x4_extract_lane(ay, 2) + wasm_f32x4_extract_lane(ay, 3))) + rest[1];
+    /* The last count % 4 samples in one more vector, the empty lanes zeroed: (r0 + r1) + (r2 + 0)
+     * is the scalar twin's running sum r0 + r1 + r2 exactly, so both give the same bits. */
+    float rx = 0.f, ry = 0.f;
+    int rem = count - q;
+    if (rem > 0) {
+        int32_t ix[4];
+        for (int t = 0; t < 4; t++) ix[t] = idx[q + (t < rem ? t : 0)];
+        v128_t px, py;
+        neg_lanes(emb, ix, cx, cy, va, vb, vg, self4, &px, &py);
+        v128_t keep = wasm_i32x4_gt(wasm_i32x4_splat(rem), wasm_i32x4_make(0, 1, 2, 3));
+        rx = hsum4(wasm_v128_and(px, keep));
+        ry = hsum4(wasm_v128_and(py, keep));
+    }
+    acc_out[0] = hsum4(ax) + rx;
+    acc_out[1] = hsum4(ay) + ry;
 }
 
 #endif

@@ -4,7 +4,9 @@
  *
  * Kernel contract: emb is (n, 2) row-major; idx holds count indices into it (count >= 0, any);
  * nothing is allocated. `_wasmsimd` handles four samples per step (lanes = samples), `_generic` is the
- * scalar twin and fallback; both use the same fast power, so they agree to float rounding of the sum.
+ * scalar twin and fallback; both compute every sample with the same operations (the same fast power),
+ * so they agree to float rounding of the sum (the SIMD version sums four lanes, then the last
+ * count % 4 samples from one zero-padded vector).
  */
 #ifndef EMBEDSCAPE_UMAP_SGD_F32_H
 #define EMBEDSCAPE_UMAP_SGD_F32_H

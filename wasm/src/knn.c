@@ -215,6 +215,7 @@ struct knn_build {
     int32_t *perm, *tmp; /* (n) */
     heaps cn, co;        /* (KNN_DESCENT_CHUNK, max_candidates) new and old candidates of one part */
     int32_t *list;       /* (2 max_candidates) */
+    int *cand_count;     /* (2 KNN_DESCENT_CHUNK) entries used in cn, co per row */
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -416,6 +417,26 @@ static void round_snapshot(knn_build *kb) {
     memcpy(kb->snap_flag, kb->h.flag, c);
 }
 
+/* Candidate lists fill as plain arrays (a repeated index is checked against the entries so far only)
+ * and become heaps when full: the same set as heap_push_unique would keep, at a fraction of the
+ * cost (most rows have fewer candidates than room). count (rows) entries used per row. */
+static inline void cand_push(heaps *c, int *count, int r, float pr, int32_t id) {
+    int n = count[r], m = c->m;
+    float *hd = c->dist + (size_t)r * m;
+    int32_t *hi = c->idx + (size_t)r * m;
+    if (n < m) {
+        for (int t = 0; t < n; t++)
+            if (hi[t] == id) return;
+        hd[n] = pr;
+        hi[n] = id;
+        count[r] = ++n;
+        if (n == m)
+            for (int pos = m / 2 - 1; pos >= 0; pos--) heap_sift_down(hd, hi, NULL, m, pos);
+        return;
+    }
+    heap_push_unique(c, r, pr, id, 0);
+}
+
 /* the candidate priority of the pair {a, b} in this round: uniform in [0, 1), symmetric */
 static inline float pair_priority(uint64_t round_seed, int a, int b) {
     uint64_t lo = (uint64_t)(a < b ? a : b), hi = (uint64_t)(a < b ? b : a);
@@ -429,10 +450,12 @@ static void descent_part(knn_build *kb, int part) {
     int n = kb->n, m = kb->m, mc = kb->p.max_candidates;
     int lo = part * KNN_DESCENT_CHUNK, hi = lo + KNN_DESCENT_CHUNK < n ? lo + KNN_DESCENT_CHUNK : n;
     heaps *cn = &kb->cn, *co = &kb->co;
+    int *ncn = kb->cand_count, *nco = kb->cand_count + KNN_DESCENT_CHUNK;
     for (size_t q = 0; q < (size_t)(hi - lo) * mc; q++) {
         cn->dist[q] = co->dist[q] = INFINITY;
         cn->idx[q] = co->idx[q] = -1;
     }
+    memset(kb->cand_count, 0, sizeof(int) * 2 * KNN_DESCENT_CHUNK);
     uint64_t round_seed = stream_seed(kb->p.seed, 0x726f756e64000000ull, (uint64_t)kb->round);
     for (int r = 0; r < n; r++)
         for (int j = 0; j < m; j++) {
@@ -443,8 +466,9 @@ static void descent_part(knn_build *kb, int part) {
             if (!in_r && !in_q) continue;
             float pr = pair_priority(round_seed, r, q);
             heaps *dst = kb->snap_flag[e] ? cn : co;
-            if (in_r) heap_push_unique(dst, r - lo, pr, q, 0);
-            if (in_q) heap_push_unique(dst, q - lo, pr, r, 0);
+            int *cnt = kb->snap_flag[e] ? ncn : nco;
+            if (in_r) cand_push(dst, cnt, r - lo, pr, q);
+            if (in_q) cand_push(dst, cnt, q - lo, pr, r);
         }
     for (int r = lo; r < hi; r++) {
         const int32_t *nw = cn->idx + (size_t)(r - lo) * mc, *od = co->idx + (size_t)(r - lo) * mc;
@@ -529,7 +553,8 @@ es_status knn_build_create(const float *x, int n, int d, const knn_params *param
         kb->perm = malloc(sizeof(int32_t) * (size_t)n);
         kb->tmp = malloc(sizeof(int32_t) * (size_t)n);
         kb->list = malloc(sizeof(int32_t) * 2 * (size_t)p.max_candidates);
-        if (!kb->snap_idx || !kb->snap_flag || !kb->normal || !kb->perm || !kb->tmp || !kb->list ||
+        kb->cand_count = malloc(sizeof(int) * 2 * KNN_DESCENT_CHUNK);
+        if (!kb->snap_idx || !kb->snap_flag || !kb->normal || !kb->perm || !kb->tmp || !kb->list || !kb->cand_count ||
             (st = heaps_init(&kb->cn, rows, p.max_candidates, 0, err)) ||
             (st = heaps_init(&kb->co, rows, p.max_candidates, 0, err))) {
             knn_build_free(kb);
@@ -552,6 +577,7 @@ void knn_build_free(knn_build *kb) {
     free(kb->perm);
     free(kb->tmp);
     free(kb->list);
+    free(kb->cand_count);
     free(kb);
 }
 
