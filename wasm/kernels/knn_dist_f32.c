@@ -1,6 +1,8 @@
 /* knn_dist_f32.c — see knn_dist_f32.h. */
 #include "knn_dist_f32.h"
 
+#include "dot_f32.h"
+
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 #endif
@@ -35,6 +37,10 @@ void knn_dot_f32_4x2p_generic(const float *const a[4], const float *const b[2], 
         for (int j = 0; j < 2; j++) out[i * 2 + j] = pair_generic(a[i], b[j], d, 0);
 }
 
+void knn_dot_f32_1x4_generic(const float *a, const float *const b[4], int d, float *out) {
+    for (int j = 0; j < 4; j++) out[j] = dot_f32_generic(a, b[j], d);
+}
+
 #ifdef __wasm_simd128__
 
 static inline float hsum(v128_t v) {
@@ -64,6 +70,38 @@ float knn_dot_f32_wasmsimd(const float *a, const float *b, int d) {
     float s = hsum(c);
     for (; k < d; k++) s += a[k] * b[k];
     return s;
+}
+
+/* dot_f32_wasmsimd's two accumulators per row (k % 8 < 4 and >= 4), for four rows */
+void knn_dot_f32_1x4_wasmsimd(const float *a, const float *const b[4], int d, float *out) {
+    const float *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
+    v128_t z = wasm_f32x4_splat(0.f), s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
+    int k = 0;
+    for (; k + 8 <= d; k += 8) {
+        v128_t va0 = wasm_v128_load(a + k), va1 = wasm_v128_load(a + k + 4);
+        s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(va0, wasm_v128_load(b0 + k)));
+        s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(va1, wasm_v128_load(b0 + k + 4)));
+        s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(va0, wasm_v128_load(b1 + k)));
+        s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(va1, wasm_v128_load(b1 + k + 4)));
+        s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(va0, wasm_v128_load(b2 + k)));
+        s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(va1, wasm_v128_load(b2 + k + 4)));
+        s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(va0, wasm_v128_load(b3 + k)));
+        s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(va1, wasm_v128_load(b3 + k + 4)));
+    }
+    if (k + 4 <= d) {
+        v128_t va0 = wasm_v128_load(a + k);
+        s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(va0, wasm_v128_load(b0 + k)));
+        s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(va0, wasm_v128_load(b1 + k)));
+        s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(va0, wasm_v128_load(b2 + k)));
+        s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(va0, wasm_v128_load(b3 + k)));
+        k += 4;
+    }
+    out[0] = hsum(wasm_f32x4_add(s00, s01));
+    out[1] = hsum(wasm_f32x4_add(s10, s11));
+    out[2] = hsum(wasm_f32x4_add(s20, s21));
+    out[3] = hsum(wasm_f32x4_add(s30, s31));
+    for (; k < d; k++)
+        for (int j = 0; j < 4; j++) out[j] += a[k] * b[j][k];
 }
 
 /* 8 accumulators (the register budget V8 keeps at full speed), 6 loads per 8 products */

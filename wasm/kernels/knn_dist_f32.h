@@ -21,16 +21,24 @@ void knn_dot_f32_4x2p_generic(const float *const a[4], const float *const b[2], 
 float knn_sqdist_f32_generic(const float *a, const float *b, int d);
 float knn_dot_f32_generic(const float *a, const float *b, int d);
 
+/* out[j] = dot_f32(a, b[j], d) for j < 4, with exactly dot_f32's bits (dot_f32.h) for each row: the
+ * random-projection split's margins, four rows in flight at a time (the rows come from memory in
+ * a random order; one at a time leaves the memory system idle between them). */
+void knn_dot_f32_1x4_generic(const float *a, const float *const b[4], int d, float *out);
+
 #ifdef __wasm_simd128__
+void knn_dot_f32_1x4_wasmsimd(const float *a, const float *const b[4], int d, float *out);
 void knn_sqdist_f32_4x2p_wasmsimd(const float *const a[4], const float *const b[2], int d, float *out);
 void knn_dot_f32_4x2p_wasmsimd(const float *const a[4], const float *const b[2], int d, float *out);
 float knn_sqdist_f32_wasmsimd(const float *a, const float *b, int d);
 float knn_dot_f32_wasmsimd(const float *a, const float *b, int d);
+#define knn_dot_f32_1x4 knn_dot_f32_1x4_wasmsimd
 #define knn_sqdist_f32_4x2p knn_sqdist_f32_4x2p_wasmsimd
 #define knn_dot_f32_4x2p knn_dot_f32_4x2p_wasmsimd
 #define knn_sqdist_f32 knn_sqdist_f32_wasmsimd
 #define knn_dot_f32 knn_dot_f32_wasmsimd
 #else
+#define knn_dot_f32_1x4 knn_dot_f32_1x4_generic
 #define knn_sqdist_f32_4x2p knn_sqdist_f32_4x2p_generic
 #define knn_dot_f32_4x2p knn_dot_f32_4x2p_generic
 #define knn_sqdist_f32 knn_sqdist_f32_generic

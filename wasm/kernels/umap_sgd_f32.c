@@ -60,10 +60,11 @@ static inline v128_t clip4_x4(v128_t v) {
 static inline void neg_lanes(const float *emb, const int32_t *ix, v128_t cx, v128_t cy, v128_t va, v128_t vb, v128_t vg,
                              v128_t self4, v128_t *px, v128_t *py) {
     const v128_t zero = wasm_f32x4_splat(0.f), four = wasm_f32x4_splat(4.f);
-    const float *o0 = emb + 2 * (size_t)ix[0], *o1 = emb + 2 * (size_t)ix[1];
-    const float *o2 = emb + 2 * (size_t)ix[2], *o3 = emb + 2 * (size_t)ix[3];
-    v128_t dx = wasm_f32x4_sub(cx, wasm_f32x4_make(o0[0], o1[0], o2[0], o3[0]));
-    v128_t dy = wasm_f32x4_sub(cy, wasm_f32x4_make(o0[1], o1[1], o2[1], o3[1]));
+    /* each point is one 64-bit load; two shuffles split x from y */
+    v128_t p01 = wasm_v128_load64_lane(emb + 2 * (size_t)ix[1], wasm_v128_load64_zero(emb + 2 * (size_t)ix[0]), 1);
+    v128_t p23 = wasm_v128_load64_lane(emb + 2 * (size_t)ix[3], wasm_v128_load64_zero(emb + 2 * (size_t)ix[2]), 1);
+    v128_t dx = wasm_f32x4_sub(cx, wasm_i32x4_shuffle(p01, p23, 0, 2, 4, 6));
+    v128_t dy = wasm_f32x4_sub(cy, wasm_i32x4_shuffle(p01, p23, 1, 3, 5, 7));
     v128_t dd = wasm_f32x4_add(wasm_f32x4_mul(dx, dx), wasm_f32x4_mul(dy, dy));
     v128_t pos = wasm_f32x4_gt(dd, zero);
     /* lanes at distance 0 compute with dd = 1 and are replaced below */

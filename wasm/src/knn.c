@@ -331,8 +331,14 @@ static int rp_split(knn_build *kb, knn_rng *rng, int lo, int hi) {
         off -= (double)normal[t] * 0.5 * ((double)pa[t] + pb[t]);
     }
     int nl = 0, nr = 0;
+    float margin[4];
     for (int q = lo; q < hi; q++) {
-        float m = dot_f32(normal, kb->y + (size_t)perm[q] * d, d) + (float)off;
+        if ((q - lo) % 4 == 0) { /* the margins of the next four rows (fewer at the end: repeats) */
+            const float *rows[4];
+            for (int t = 0; t < 4; t++) rows[t] = kb->y + (size_t)perm[q + t < hi ? q + t : q] * d;
+            knn_dot_f32_1x4(normal, rows, d, margin);
+        }
+        float m = margin[(q - lo) % 4] + (float)off;
         int left;
         if (fabsf(m) < 1e-8f) left = (int)(knn_rng_next(rng) >> 63);
         else left = m > 0.f;

@@ -1,5 +1,5 @@
 // umap.js — UMAP (umap-learn's defaults and meaning) and the k-nearest-neighbour graph it starts
-// from, run by the engine inside one pool worker.
+// from, run by the engine in the pool's workers (the kNN search shared by all, the layout in one).
 //
 // Public:
 //   umap(matrix, opts, {onEpoch, signal, pool}) -> Matrix (n x nComponents); the kNN search is
