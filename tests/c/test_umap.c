@@ -154,6 +154,8 @@ static void test_knn_shared(void) {
                       "shared search differs from knn_search (method %d, metric %d, deal %d)", method, metric, deal);
             }
         }
+    int bad_bits = -1;
+    CHECK(knn_kernel_selftest(&bad_bits, &err) == ES_OK && bad_bits == 0, "kNN kernels: %d results differ", bad_bits);
     /* a bad part and a bad import are refused */
     knn_build *kb;
     knn_params p = knn_default_params();

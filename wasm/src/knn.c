@@ -807,3 +807,43 @@ es_status knn_query(const float *x, int n, int d, const float *q, int m, int k, 
     free(blk);
     return st;
 }
+
+/* ------------------------------------------------------------------------------------------------
+ * Self-check of knn_dist_f32's kernels inside the build that runs them. */
+es_status knn_kernel_selftest(int *mismatches_out, es_error *err) {
+    enum { D = 390 };
+    float *buf = malloc(sizeof(float) * 6 * D);
+    if (!buf) return es_fail(err, ES_ERR_NOMEM, "out of memory in the kNN kernel self-test");
+    knn_rng r = {99};
+    for (int i = 0; i < 6 * D; i++) buf[i] = knn_rng_float(&r) * 2.f - 1.f;
+    const float *a[4] = {buf, buf + D, buf + 2 * D, buf + 3 * D}, *b[2] = {buf + 4 * D, buf + 5 * D};
+    static const int dims[] = {0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 383, 384, 385, 390};
+    int bad = 0;
+    for (size_t q = 0; q < sizeof dims / sizeof dims[0]; q++) {
+        int d = dims[q];
+        float t1[8], t2[8], m1[4], m2[4];
+        knn_sqdist_f32_4x2p(a, b, d, t1);
+        knn_sqdist_f32_4x2p_generic(a, b, d, t2);
+        for (int i = 0; i < 8; i++) {
+            bad += t1[i] != t2[i];                                 /* SIMD == scalar twin */
+            bad += t1[i] != knn_sqdist_f32(a[i / 2], b[i % 2], d); /* a tile == the pair alone */
+            bad += t1[i] != knn_sqdist_f32(b[i % 2], a[i / 2], d); /* == the swapped pair */
+        }
+        knn_dot_f32_4x2p(a, b, d, t1);
+        knn_dot_f32_4x2p_generic(a, b, d, t2);
+        for (int i = 0; i < 8; i++) {
+            bad += t1[i] != t2[i];
+            bad += t1[i] != knn_dot_f32(a[i / 2], b[i % 2], d);
+            bad += t1[i] != knn_dot_f32(b[i % 2], a[i / 2], d);
+        }
+        knn_dot_f32_1x4(b[0], a, d, m1); /* margins: dot_f32's bits */
+        knn_dot_f32_1x4_generic(b[0], a, d, m2);
+        for (int j = 0; j < 4; j++) {
+            bad += m1[j] != dot_f32(b[0], a[j], d);
+            bad += m2[j] != dot_f32_generic(b[0], a[j], d);
+        }
+    }
+    free(buf);
+    *mismatches_out = bad;
+    return ES_OK;
+}

@@ -103,6 +103,11 @@ long knn_build_last_changes(const knn_build *kb); /* entries the last round adde
 /* idx_out, dist_out (n, k): the lists as knn_search writes them. */
 es_status knn_build_finish(const knn_build *kb, int32_t *idx_out, float *dist_out, es_error *err);
 
+/* Checks knn_dist_f32.h's kernels where they run: SIMD against the scalar twin, a pair in a tile
+ * against the pair alone and swapped, the margins against dot_f32; *mismatches_out counts the
+ * results whose bits differ (0 expected). */
+es_status knn_kernel_selftest(int *mismatches_out, es_error *err);
+
 /* The method KNN_METHOD_AUTO resolves to for n rows. */
 knn_method knn_resolve_method(const knn_params *params, int n);
 
