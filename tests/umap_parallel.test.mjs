@@ -102,7 +102,9 @@ test('umap() shares the search across the pool and gives the in-process bytes', 
   const pool = new WorkerPool({ size: 2 });
   try {
     const { x, opts } = CASES[1];
-    const y = await umap(x, opts, { pool });
+    const stages = new Set();
+    const y = await umap(x, opts, { pool, onProgress: (p) => stages.add(p.stage) });
+    assert.deepEqual([...stages], ['knn', 'layout']);
     assert.ok(same(y.data, (await runUmapWith(await engine(), x, opts)).embedding.data));
     const one = await umap({ data: new Float32Array([1, 2, 3]), n: 1, dim: 3 }, {}, { pool });
     assert.deepEqual(Array.from(one.data), [0, 0]);

@@ -666,9 +666,27 @@ export interface UmapEpoch {
   embedding?: ResultMatrix;
 }
 
+/** Progress of umap(): the kNN search's parts (shared by the pool's workers), then the epochs. */
+export interface UmapProgress {
+  stage: 'knn' | 'layout';
+  /** knn: which part of the search */
+  phase?: 'exact' | 'forest' | 'descent';
+  /** knn: the NN-descent round (1-based; 0 for the forest and the exact search) */
+  round?: number;
+  /** parts (knn) or epochs (layout) done */
+  done: number;
+  total: number;
+  /** layout: as UmapEpoch */
+  epoch?: number;
+  nEpochs?: number;
+  embedding?: ResultMatrix;
+}
+
 export interface UmapRunOptions extends PoolOptions {
   /** called after every epoch (a page can draw the layout settling from `embedding`) */
   onEpoch?: (e: UmapEpoch) => void;
+  /** called between the kNN search's parts and after every epoch */
+  onProgress?: (p: UmapProgress) => void;
 }
 
 /** What UMAP chose and built. */

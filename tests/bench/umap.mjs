@@ -66,7 +66,7 @@ print(f"{umap.__version__} {t1-t0:.3f} {t2-t1:.3f} {t3-t2:.3f}")
  * Trustworthiness (sklearn's definition) and recall@15 of map y (n, 2) of unit rows x, with the
  * engine's cosine rows (on unit rows the euclidean order), one row at a time: O(n) memory.
  */
-function mapQuality(engine, x, y, k = 15) {
+export function mapQuality(engine, x, y, k = 15) {
   const { n, dim } = x;
   const low = knnSearchWith(engine, y, { k: k + 1, metric: 'euclidean', method: 'exact' });
   const xp = engine.copyIn(x.data);

@@ -10,7 +10,9 @@
 //     setOpMixRatio 1, repulsionStrength 1, knn 'auto' | 'exact' | 'approx'.
 //     onEpoch({epoch, nEpochs, done, total, embedding?}) after every epoch; `embedding` (a Matrix
 //     snapshot) comes at most ~30 times a second and with the last epoch, so a page can draw the
-//     layout settling. Cancel with an AbortSignal (the promise rejects with an AbortError).
+//     layout settling. onProgress({stage: 'knn', phase, round, done, total}) between the kNN
+//     search's parts, then {stage: 'layout', ...the epoch}. Cancel with an AbortSignal (the promise
+//     rejects with an AbortError), during the search or the layout.
 //   knnSearch(matrix, {k, metric, method, seed}, {pool}) -> {indices: Int32Array, distances:
 //     Float32Array, n, k}: row i lists i itself first, then its k-1 nearest rows.
 // Engine-level (in-process, with an Engine): runUmapWith, createUmapWith (a UmapFit: epochs on
@@ -451,6 +453,7 @@ export function findAbParamsWith(engine, spread = 1, minDist = 0.1) {
  * @param {{data: Float32Array, n: number, dim: number}} matrix
  * @param {Partial<typeof UMAP_DEFAULTS>} [opts]
  * @param {{onEpoch?: (e: {epoch: number, nEpochs: number, embedding?: {data: Float32Array, n: number, dim: number}}) => void,
+ *          onProgress?: (p: {stage: 'knn'|'layout', done: number, total: number}) => void,
  *          signal?: AbortSignal, pool?: import('./pool.js').WorkerPool}} [run]
  * @returns {Promise<{data: Float32Array, n: number, dim: number}>}
  */
@@ -459,7 +462,7 @@ export async function umap(matrix, opts = {}, run = {}) {
   umapOptionVector(opts); // reject bad options before starting a worker
   const pool = run.pool ?? getDefaultPool();
   // the kNN search shared by every worker of the pool; the same bytes whatever their number
-  const res = await umapParallel(pool, matrix, opts, { signal: run.signal, onEpoch: run.onEpoch });
+  const res = await umapParallel(pool, matrix, opts, { signal: run.signal, onEpoch: run.onEpoch, onProgress: run.onProgress });
   return res.embedding;
 }
 
