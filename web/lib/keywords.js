@@ -125,4 +125,3 @@ export function clusterKeywords(texts, labels, opts = {}) {
   return out;
 }
 
-export const keywordsOps = {};

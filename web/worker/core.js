@@ -1,16 +1,17 @@
 // core.js — operations about the engine instance itself.
+import { OP } from '../lib/protocol.js';
 
 export const coreOps = {
-  /** Facts about the worker's engine: version, SIMD, heap size. */
-  async info(ctx) {
-    return { version: ctx.engine.version(), simd: ctx.engine.hasSimd(), heapBytes: ctx.engine.heapSize() };
-  },
+  /** Facts about the worker's engine: version, SIMD, wasm memory in bytes, ids of what it holds. */
+  [OP.INFO]: async (ctx) => ({
+    version: ctx.engine.version(), simd: ctx.engine.hasSimd(), heapBytes: ctx.engine.heapSize(), state: [...ctx.state.keys()],
+  }),
   /** Sleeps in steps, reporting progress, until cancelled or done (tests the pool's plumbing). */
-  async sleepSteps(ctx, { steps = 10, ms = 5 }) {
+  [OP.SLEEP_STEPS]: async (ctx, { steps = 10, ms = 5 }) => {
     for (let i = 0; i < steps; i++) {
-      if (ctx.aborted()) { const e = new Error('cancelled'); e.name = 'AbortError'; throw e; }
+      ctx.checkAborted();
       await new Promise((r) => setTimeout(r, ms));
-      ctx.progress({ done: i + 1, total: steps });
+      ctx.progress({ status: 'sleep', done: i + 1, total: steps });
     }
     return steps;
   },

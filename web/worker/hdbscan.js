@@ -1,21 +1,13 @@
-// hdbscan.js — HDBSCAN clustering with the meaning of the Python `hdbscan` library (see
-// wasm/src/hdbscan.h): labels (-1 = noise), membership probabilities, GLOSH outlier scores and the
-// condensed tree.
-//
-//   const { labels, nClusters } = await hdbscan(xy, { minClusterSize: 15 });
-//
-//   // sliders: the spanning tree stays in one worker, only condensation + selection rerun
-//   const c = await createClusterer(xy, { minSamples: 5 });
-//   const r1 = await c.cluster({ minClusterSize: 10 });
-//   const r2 = await c.cluster({ minClusterSize: 25, method: 'leaf' });
-//   c.dispose();
-//
-// Engine-level functions (hdbscanPrepare, hdbscanSelect, hdbscanRun) work in-process on an Engine;
-// hdbscanOps are the worker handlers ('hdbscan.run', 'hdbscan.prepare', 'hdbscan.cluster',
-// 'hdbscan.free').
+// hdbscan.js (worker side) — HDBSCAN clustering with the meaning of the Python `hdbscan` library (see
+// wasm/src/hdbscan.h), run by an engine: labels (-1 = noise), membership probabilities, GLOSH outlier
+// scores and the condensed tree. hdbscanPrepare builds the spanning tree (it depends on minSamples
+// only); hdbscanSelect cuts it for a minClusterSize (cheap, O(n)); hdbscanRun does both. The main-side
+// API is web/lib/hdbscan.js (hdbscan, createClusterer); options are web/lib/options.js HDBSCAN_OPTIONS.
 
-import { EmbedscapeError, AbortError } from './engine.js';
-import { getDefaultPool } from './pool.js';
+import { EmbedscapeError } from './engine.js';
+import { OP } from '../lib/protocol.js';
+import { HDBSCAN_OPTIONS, checkOptions, pick } from '../lib/options.js';
+import { toMatrix } from '../lib/matrix.js';
 
 const METHODS = { eom: 0, leaf: 1 };
 const ALGORITHMS = { auto: 0, prims: 1, boruvka_kdtree: 2, prims_kdtree: 3 };
@@ -48,50 +40,18 @@ const ALGORITHM_NAMES = Object.fromEntries(Object.entries(ALGORITHMS).map(([k, v
  *   node of each cluster
  */
 
-function toMatrix(points) {
-  if (points && points.data instanceof Float32Array && Number.isInteger(points.n) && Number.isInteger(points.dim)) {
-    if (points.data.length < points.n * points.dim) throw new EmbedscapeError(`points: data has ${points.data.length} values, expected ${points.n}x${points.dim}`);
-    return points;
-  }
-  if (points && (points.data instanceof Float64Array || Array.isArray(points.data)) && Number.isInteger(points.n) && Number.isInteger(points.dim)) {
-    return { data: Float32Array.from(points.data), n: points.n, dim: points.dim };
-  }
-  if (Array.isArray(points)) {
-    const n = points.length;
-    const dim = n ? points[0].length : 0;
-    const data = new Float32Array(n * dim);
-    for (let i = 0; i < n; i++) {
-      const row = points[i];
-      if (!row || row.length !== dim) throw new EmbedscapeError(`points: row ${i} has ${row?.length ?? 0} values, expected ${dim}`);
-      for (let j = 0; j < dim; j++) data[i * dim + j] = row[j];
-    }
-    return { data, n, dim };
-  }
-  throw new EmbedscapeError('points must be a Matrix {data: Float32Array, n, dim} or an array of rows');
-}
-
 function intOpt(v, name, min) {
   if (!Number.isInteger(v) || v < min) throw new EmbedscapeError(`${name} must be a whole number >= ${min}, got ${v}`);
   return v;
 }
 
-/** Validates and fills defaults (library semantics: minSamples defaults to minClusterSize). */
+/**
+ * Validates and fills defaults (library semantics: minSamples defaults to minClusterSize). Keys that are
+ * not HDBSCAN options (ids, data sent along in a task) are ignored here; the main side rejects them.
+ */
 export function normalizeHdbscanOptions(opts = {}) {
-  const minClusterSize = intOpt(opts.minClusterSize ?? 5, 'minClusterSize', 2);
-  const minSamples = intOpt(opts.minSamples ?? minClusterSize, 'minSamples', 1);
-  const method = opts.method ?? 'eom';
-  if (!(method in METHODS)) throw new EmbedscapeError(`method must be 'eom' or 'leaf', got '${method}'`);
-  const algorithm = opts.algorithm ?? 'auto';
-  if (!(algorithm in ALGORITHMS)) throw new EmbedscapeError(`algorithm must be one of ${Object.keys(ALGORITHMS).join(', ')}, got '${algorithm}'`);
-  const clusterSelectionEpsilon = opts.clusterSelectionEpsilon ?? 0;
-  if (typeof clusterSelectionEpsilon !== 'number' || !Number.isFinite(clusterSelectionEpsilon) || clusterSelectionEpsilon < 0) {
-    throw new EmbedscapeError(`clusterSelectionEpsilon must be a finite number >= 0, got ${clusterSelectionEpsilon}`);
-  }
-  const maxClusterSize = intOpt(opts.maxClusterSize ?? 0, 'maxClusterSize', 0);
-  return {
-    minClusterSize, minSamples, method, algorithm, clusterSelectionEpsilon, maxClusterSize,
-    allowSingleCluster: !!opts.allowSingleCluster, condensedTree: !!opts.condensedTree,
-  };
+  const o = checkOptions(HDBSCAN_OPTIONS, pick(HDBSCAN_OPTIONS, opts ?? {}), 'hdbscan', null);
+  return { ...o, minSamples: o.minSamples ?? o.minClusterSize };
 }
 
 // ------------------------------------------------------------------ engine level
@@ -191,20 +151,16 @@ function publicResult(r) {
 
 // ------------------------------------------------------------------ worker operations
 
-function checkAborted(ctx) {
-  if (ctx.aborted()) throw new AbortError();
-}
-
 export const hdbscanOps = {
   /** args: {data, n, dim, ...HdbscanOptions} -> HdbscanResult */
-  async 'hdbscan.run'(ctx, args) {
-    checkAborted(ctx);
+  async [OP.HDBSCAN_RUN](ctx, args) {
+    ctx.checkAborted();
     const r = hdbscanRun(ctx.engine, { data: args.data, n: args.n, dim: args.dim }, args);
     return publicResult(r);
   },
   /** args: {id, data, n, dim, minSamples, algorithm} -> {n, minSamples} ; keeps the tree under id */
-  async 'hdbscan.prepare'(ctx, args) {
-    checkAborted(ctx);
+  async [OP.HDBSCAN_PREPARE](ctx, args) {
+    ctx.checkAborted();
     const key = `hdbscan:${args.id}`;
     const old = ctx.state.get(key);
     if (old) hdbscanFree(ctx.engine, old);
@@ -213,13 +169,13 @@ export const hdbscanOps = {
     return { n: handle.n, minSamples: ctx.engine.raw('es_hdbscan_min_samples_used', handle.ptr) };
   },
   /** args: {id, ...selection options} -> HdbscanResult */
-  async 'hdbscan.cluster'(ctx, args) {
+  async [OP.HDBSCAN_CLUSTER](ctx, args) {
     const handle = ctx.state.get(`hdbscan:${args.id}`);
     if (!handle) throw new EmbedscapeError('this clusterer was disposed (or prepared in another worker)');
     return publicResult(hdbscanSelect(ctx.engine, handle, args));
   },
   /** args: {id} */
-  async 'hdbscan.free'(ctx, args) {
+  async [OP.HDBSCAN_FREE](ctx, args) {
     const key = `hdbscan:${args.id}`;
     const handle = ctx.state.get(key);
     if (handle) hdbscanFree(ctx.engine, handle);
@@ -227,59 +183,3 @@ export const hdbscanOps = {
     return true;
   },
 };
-
-// ------------------------------------------------------------------ public API
-
-/**
- * HDBSCAN of points (n x dim), run in a pool worker.
- * @param {{data: Float32Array, n: number, dim: number} | number[][]} points
- * @param {HdbscanOptions} [opts]
- * @param {{pool?: import('./pool.js').WorkerPool, signal?: AbortSignal, onProgress?: (p: any) => void}} [run]
- * @returns {Promise<HdbscanResult>}
- */
-export async function hdbscan(points, opts = {}, run = {}) {
-  const o = normalizeHdbscanOptions(opts);
-  const m = toMatrix(points);
-  const pool = run.pool ?? getDefaultPool();
-  const data = m.data.slice(0, m.n * m.dim);
-  return pool.run('hdbscan.run', { ...o, data, n: m.n, dim: m.dim }, { signal: run.signal, onProgress: run.onProgress, transfer: [data.buffer] });
-}
-
-let nextClusterer = 0;
-
-/**
- * Prepares points for repeated clustering: the minimum spanning tree is built once (it depends only
- * on minSamples) and kept in one worker; cluster() then reruns only condensation and selection.
- * @param {{data: Float32Array, n: number, dim: number} | number[][]} points
- * @param {{minSamples?: number, algorithm?: string}} [opts] minSamples defaults to 5
- * @param {{pool?: import('./pool.js').WorkerPool, signal?: AbortSignal}} [run]
- * @returns {Promise<{n: number, minSamples: number, cluster: (opts?: HdbscanOptions) => Promise<HdbscanResult>, dispose: () => Promise<void>}>}
- */
-export async function createClusterer(points, opts = {}, run = {}) {
-  const m = toMatrix(points);
-  const minSamples = intOpt(opts.minSamples ?? 5, 'minSamples', 1);
-  const algorithm = opts.algorithm ?? 'auto';
-  if (!(algorithm in ALGORITHMS)) throw new EmbedscapeError(`unknown algorithm '${algorithm}'`);
-  const pool = run.pool ?? getDefaultPool();
-  const worker = nextClusterer;
-  const id = `c${nextClusterer++}-${Math.random().toString(36).slice(2)}`;
-  const data = m.data.slice(0, m.n * m.dim);
-  const info = await pool.run('hdbscan.prepare', { id, data, n: m.n, dim: m.dim, minSamples, algorithm },
-    { worker, signal: run.signal, transfer: [data.buffer] });
-  let disposed = false;
-  return {
-    n: info.n,
-    minSamples: info.minSamples,
-    /** @param {HdbscanOptions} [sel] */
-    async cluster(sel = {}) {
-      if (disposed) throw new EmbedscapeError('this clusterer was disposed');
-      const o = normalizeHdbscanOptions({ ...sel, minSamples: minSamples });
-      return pool.run('hdbscan.cluster', { id, ...o }, { worker, signal: sel.signal });
-    },
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      try { await pool.run('hdbscan.free', { id }, { worker }); } catch { /* pool already gone */ }
-    },
-  };
-}

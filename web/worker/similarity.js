@@ -1,97 +1,93 @@
-// similarity.js — cosine similarity between embedding rows (scikit-learn's cosine_similarity: rows
-// L2-normalised, a zero row is 0-similar to everything), computed by the engine's SIMD kernels.
-//
-// Public: cosineSimilarity(matrix) -> Float32Array (n*n); similarityTo(matrix, queryIndex | queryVector)
-// -> Float32Array (n); topK(matrix, queryIndex | queryVector, k) -> [{index, score}] best first (a
-// query given by index leaves itself out); topKAll(matrix, k) -> one such list per row. All run in
-// the worker pool ({pool, signal}).
-// Engine-level (in-process, with an Engine): similarityMatrixWith, similarityToWith, topKWith, topKAllWith.
+// similarity.js (worker side) — cosine similarity between embedding rows (scikit-learn's
+// cosine_similarity: rows L2-normalised, a zero row is 0-similar to everything), computed by the
+// engine's SIMD kernels: similarityMatrixWith, similarityToWith, topKWith, topKAllWith take an Engine
+// and a matrix that is either in JS ({data, n, dim}: copied in for the call) or already in the engine's
+// heap ({ptr, n, dim}: a session's vectors, used where they are). The main-side API is
+// web/lib/similarity.js.
 
 import { EmbedscapeError } from './engine.js';
-import { getDefaultPool } from './pool.js';
+import { OP } from '../lib/protocol.js';
 
-/** Validates a Matrix {data: Float32Array, n, dim} and returns it. */
+/** Validates a matrix {data: Float32Array, n, dim} or {ptr, n, dim} and returns it. */
 function checkMatrix(m, what = 'matrix') {
-  if (!m || !(m.data instanceof Float32Array)) throw new EmbedscapeError(`${what} must be {data: Float32Array, n, dim}`);
+  if (!m || (!(m.data instanceof Float32Array) && !Number.isInteger(m.ptr))) throw new EmbedscapeError(`${what} must be {data: Float32Array, n, dim}`);
   const { n, dim } = m;
-  if (!Number.isInteger(n) || !Number.isInteger(dim) || n < 0 || dim < 1 || m.data.length !== n * dim) {
-    throw new EmbedscapeError(`${what}: data has ${m.data.length} values, which is not n (${n}) x dim (${dim})`);
+  if (!Number.isInteger(n) || !Number.isInteger(dim) || n < 0 || dim < 1 || (m.data && m.data.length !== n * dim)) {
+    throw new EmbedscapeError(`${what}: data has ${m.data?.length} values, which is not n (${n}) x dim (${dim})`);
   }
   return m;
 }
 
-function queryVector(matrix, query) {
+/** The pointer of a matrix inside a scoped() call: its own when it lives in the heap, else a copy. */
+const matrixPtr = (m, copy) => (m.ptr !== undefined ? m.ptr : copy(m.data));
+
+/** A query as a pointer: row `query` of the matrix, or a vector copied in. exclude: the row to leave out (-1: none). */
+function queryPtr(m, query, x, copy) {
   if (typeof query === 'number') {
-    if (!Number.isInteger(query) || query < 0 || query >= matrix.n) {
-      throw new EmbedscapeError(`query index ${query} is out of range (0..${matrix.n - 1})`);
-    }
-    return { vec: matrix.data.subarray(query * matrix.dim, (query + 1) * matrix.dim), exclude: query };
+    if (!Number.isInteger(query) || query < 0 || query >= m.n) throw new EmbedscapeError(`query index ${query} is out of range (0..${m.n - 1})`);
+    return { q: x + 4 * query * m.dim, exclude: query };
   }
   const vec = query instanceof Float32Array ? query : ArrayBuffer.isView(query) || Array.isArray(query) ? Float32Array.from(query) : null;
-  if (!vec || vec.length !== matrix.dim) throw new EmbedscapeError(`query vector must have ${matrix.dim} numbers`);
-  return { vec, exclude: -1 };
+  if (!vec || vec.length !== m.dim) throw new EmbedscapeError(`query vector must have ${m.dim} numbers`);
+  return { q: copy(vec), exclude: -1 };
 }
 
-/** In-process: n*n cosine similarities. @param {import('./engine.js').Engine} engine */
-export function similarityMatrixWith(engine, matrix) {
-  const { n, dim, data } = checkMatrix(matrix);
-  return engine.scoped((alloc, copy) => {
-    const x = copy(data);
-    const out = alloc(4 * n * n);
-    engine.call('es_similarity_matrix', x, n, dim, out);
-    return engine.readF32(out, n * n);
-  });
-}
-
-/** In-process: similarity of a query (row index or vector) to every row. */
-export function similarityToWith(engine, matrix, query) {
-  const { n, dim, data } = checkMatrix(matrix);
-  const { vec } = queryVector(matrix, query);
-  return engine.scoped((alloc, copy) => {
-    const x = copy(data);
-    const q = copy(vec);
-    const out = alloc(4 * Math.max(1, n));
-    engine.call('es_similarity_to', x, n, dim, q, out);
-    return engine.readF32(out, n);
-  });
-}
-
-/** In-process: the k most similar rows, best first; a query given by index leaves itself out. */
-export function topKWith(engine, matrix, query, k) {
-  const { n, dim, data } = checkMatrix(matrix);
+function checkK(k) {
   if (!Number.isInteger(k) || k < 0) throw new EmbedscapeError(`k must be a whole number >= 0, got ${k}`);
-  const { vec, exclude } = queryVector(matrix, query);
-  k = Math.min(k, n);
+}
+
+/** n*n cosine similarities. @param {import('./engine.js').Engine} engine */
+export function similarityMatrixWith(engine, matrix) {
+  const m = checkMatrix(matrix);
   return engine.scoped((alloc, copy) => {
-    const x = copy(data);
-    const q = copy(vec);
-    const idx = alloc(4 * Math.max(1, k));
-    const score = alloc(4 * Math.max(1, k));
-    const cnt = alloc(4);
-    engine.call('es_similarity_top_k', x, n, dim, q, exclude, k, idx, score, cnt);
+    const x = matrixPtr(m, copy);
+    const out = alloc(4 * m.n * m.n);
+    engine.call('es_similarity_matrix', x, m.n, m.dim, out);
+    return engine.readF32(out, m.n * m.n);
+  });
+}
+
+/** Similarity of a query (row index or vector) to every row. */
+export function similarityToWith(engine, matrix, query) {
+  const m = checkMatrix(matrix);
+  return engine.scoped((alloc, copy) => {
+    const x = matrixPtr(m, copy);
+    const { q } = queryPtr(m, query, x, copy);
+    const out = alloc(4 * Math.max(1, m.n));
+    engine.call('es_similarity_to', x, m.n, m.dim, q, out);
+    return engine.readF32(out, m.n);
+  });
+}
+
+/** The k most similar rows, best first (ties: lower index first); a query given by index leaves itself out. */
+export function topKWith(engine, matrix, query, k) {
+  const m = checkMatrix(matrix);
+  checkK(k);
+  k = Math.min(k, m.n);
+  return engine.scoped((alloc, copy) => {
+    const x = matrixPtr(m, copy);
+    const { q, exclude } = queryPtr(m, query, x, copy);
+    const idx = alloc(4 * Math.max(1, k)), score = alloc(4 * Math.max(1, k)), cnt = alloc(4);
+    engine.call('es_similarity_top_k', x, m.n, m.dim, q, exclude, k, idx, score, cnt);
     const got = engine.getI32(cnt);
-    const I = engine.readI32(idx, got);
-    const S = engine.readF32(score, got);
+    const I = engine.readI32(idx, got), S = engine.readF32(score, got);
     return Array.from(I, (index, r) => ({ index, score: S[r] }));
   });
 }
 
-/** In-process: topKWith for every row (each row leaves itself out): an array of n lists. */
+/** topKWith for every row (each row leaves itself out): an array of n lists. */
 export function topKAllWith(engine, matrix, k) {
-  const { n, dim, data } = checkMatrix(matrix);
-  if (!Number.isInteger(k) || k < 0) throw new EmbedscapeError(`k must be a whole number >= 0, got ${k}`);
-  k = Math.min(k, n);
+  const m = checkMatrix(matrix);
+  checkK(k);
+  k = Math.min(k, m.n);
   return engine.scoped((alloc, copy) => {
-    const x = copy(data);
-    const idx = alloc(4 * Math.max(1, k));
-    const score = alloc(4 * Math.max(1, k));
-    const cnt = alloc(4);
+    const x = matrixPtr(m, copy);
+    const idx = alloc(4 * Math.max(1, k)), score = alloc(4 * Math.max(1, k)), cnt = alloc(4);
     const out = [];
-    for (let i = 0; i < n; i++) {
-      engine.call('es_similarity_top_k', x, n, dim, x + 4 * i * dim, i, k, idx, score, cnt);
+    for (let i = 0; i < m.n; i++) {
+      engine.call('es_similarity_top_k', x, m.n, m.dim, x + 4 * i * m.dim, i, k, idx, score, cnt);
       const got = engine.getI32(cnt);
-      const I = engine.readI32(idx, got);
-      const S = engine.readF32(score, got);
+      const I = engine.readI32(idx, got), S = engine.readF32(score, got);
       out.push(Array.from(I, (index, r) => ({ index, score: S[r] })));
     }
     return out;
@@ -107,66 +103,15 @@ export function kernelSelfTestWith(engine) {
   });
 }
 
-function plain(m) { return { data: m.data, n: m.n, dim: m.dim }; }
-
-/**
- * Cosine similarity of every pair of rows.
- * @param {{data: Float32Array, n: number, dim: number}} matrix
- * @param {{pool?: import('./pool.js').WorkerPool, signal?: AbortSignal}} [opts]
- * @returns {Promise<Float32Array>} n*n, row-major, symmetric
- */
-export async function cosineSimilarity(matrix, opts = {}) {
-  checkMatrix(matrix);
-  const pool = opts.pool ?? getDefaultPool();
-  return pool.run('similarity.matrix', { matrix: plain(matrix) }, { signal: opts.signal });
-}
-
-/**
- * Cosine similarity of one query to every row.
- * @param {{data: Float32Array, n: number, dim: number}} matrix
- * @param {number | Float32Array | number[]} query a row index or a vector of length dim
- * @returns {Promise<Float32Array>} n
- */
-export async function similarityTo(matrix, query, opts = {}) {
-  checkMatrix(matrix);
-  queryVector(matrix, query);
-  const pool = opts.pool ?? getDefaultPool();
-  return pool.run('similarity.to', { matrix: plain(matrix), query }, { signal: opts.signal });
-}
-
-/**
- * The k rows most similar to a query, best first (ties: lower index first). A query given by row
- * index is left out of its own list.
- * @returns {Promise<{index: number, score: number}[]>}
- */
-export async function topK(matrix, query, k, opts = {}) {
-  checkMatrix(matrix);
-  queryVector(matrix, query);
-  const pool = opts.pool ?? getDefaultPool();
-  return pool.run('similarity.topK', { matrix: plain(matrix), query, k }, { signal: opts.signal });
-}
-
-/**
- * topK for every row at once (each row leaves itself out).
- * @returns {Promise<{index: number, score: number}[][]>}
- */
-export async function topKAll(matrix, k, opts = {}) {
-  checkMatrix(matrix);
-  const pool = opts.pool ?? getDefaultPool();
-  return pool.run('similarity.topKAll', { matrix: plain(matrix), k }, { signal: opts.signal });
-}
-
 export const similarityOps = {
-  'similarity.matrix': async (ctx, { matrix }) => {
+  [OP.SIMILARITY_MATRIX]: async (ctx, { matrix }) => {
     const r = similarityMatrixWith(ctx.engine, matrix);
     return { result: r, transfer: [r.buffer] };
   },
-  'similarity.to': async (ctx, { matrix, query }) => {
+  [OP.SIMILARITY_TO]: async (ctx, { matrix, query }) => {
     const r = similarityToWith(ctx.engine, matrix, query);
     return { result: r, transfer: [r.buffer] };
   },
-  'similarity.topK': async (ctx, { matrix, query, k }) => topKWith(ctx.engine, matrix, query, k),
-  'similarity.topKAll': async (ctx, { matrix, k }) => topKAllWith(ctx.engine, matrix, k),
-  'similarity.selftest': async (ctx) => kernelSelfTestWith(ctx.engine),
+  [OP.SIMILARITY_TOP_K]: async (ctx, { matrix, query, k }) => topKWith(ctx.engine, matrix, query, k),
+  [OP.SIMILARITY_TOP_K_ALL]: async (ctx, { matrix, k }) => topKAllWith(ctx.engine, matrix, k),
 };
-

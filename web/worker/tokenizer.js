@@ -1,30 +1,20 @@
-// tokenizer.js — the BERT WordPiece tokenizer of a model folder (the engine's C tokenizer, exact to
-// Hugging Face's tokenizers). Tokenizing is fast enough to run in-process: no worker pool involved.
+// tokenizer.js (worker side) — the BERT WordPiece tokenizer of a model folder, built in an engine (the
+// C tokenizer, exact to Hugging Face's tokenizers). The main-side API is web/lib/tokenizer.js.
 //
-//   import { loadTokenizer } from './embedscape.js';
-//   const tok = await loadTokenizer('models/all-MiniLM-L6-v2/');
+//   const tok = createTokenizer(engine, files);        // files: {'tokenizer.json': bytes, ...}
 //   tok.encode('The sun is shining');                  // Int32Array [101, 1996, 3103, 2003, 9716, 102]
 //   const { ids, lengths } = tok.encodeBatch(texts);   // all ids concatenated + one length per text
 //
 // maxLength everywhere (a number, or {maxLength}): undefined/null/-1 = the model's own (sentence_bert_config.json max_seq_length,
 // else tokenizer_config.json model_max_length), 0 = no truncation, N = at most N ids with [CLS]/[SEP].
 
-import { createEngine, EmbedscapeError } from './engine.js';
-import { openFolder } from './folder.js';
-
-/** The files a tokenizer is built from, by name in the model folder. */
-export const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'sentence_bert_config.json', 'special_tokens_map.json'];
+import { EmbedscapeError } from './engine.js';
+import { TOKENIZER_FILES } from '../lib/modelfiles.js';
+import { OP } from '../lib/protocol.js';
+import { toBytes, filesToBytes } from '../lib/bytes.js';
 
 const encoder = new TextEncoder();
 
-function toBytes(v, name) {
-  if (v == null) return null;
-  if (v instanceof Uint8Array) return v;
-  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (v instanceof ArrayBuffer) return new Uint8Array(v);
-  if (typeof v === 'string') return encoder.encode(v);
-  throw new EmbedscapeError(`${name}: expected bytes (Uint8Array/ArrayBuffer) or a string`);
-}
 
 function checkMaxLength(maxLength) {
   if (maxLength && typeof maxLength === 'object') maxLength = maxLength.maxLength; // {maxLength} works too
@@ -141,52 +131,34 @@ export function createTokenizer(engine, files) {
   };
 }
 
-/** Reads the tokenizer files of a folder: {name: Uint8Array} (vocab.txt only without tokenizer.json). */
-export async function readTokenizerFiles(source) {
-  const folder = openFolder(source);
-  const files = {};
-  for (const name of TOKENIZER_FILES) {
-    if (name === 'vocab.txt' && files['tokenizer.json']) continue;
-    const b = await folder.read(name);
-    if (b) files[name] = b;
-  }
-  if (!files['tokenizer.json'] && !files['vocab.txt']) {
-    throw new EmbedscapeError(`${folder.name}: no tokenizer.json or vocab.txt in the model folder`);
-  }
-  return files;
+// ------------------------------------------------------------------ worker operations
+// A tokenizer lives in the worker's state under `tokenizer:<id>` until OP.TOKENIZER_FREE.
+
+function loaded(ctx, id) {
+  const t = ctx.state.get(`tokenizer:${id}`);
+  if (!t) throw new EmbedscapeError(`tokenizer ${id} is not loaded in this worker`);
+  return t;
 }
 
-/**
- * Loads the tokenizer of a model folder.
- * @param {string|URL|{files: Record<string, Uint8Array|ArrayBuffer|Blob>}} source a folder path (Node), a URL, or files in memory
- * @param {{engine?: import('./engine.js').Engine}} [opts] an engine to build it in (default: a new one)
- * @returns {Promise<Tokenizer>}
- */
-export async function loadTokenizer(source, opts = {}) {
-  const folder = openFolder(source);
-  const files = await readTokenizerFiles(folder);
-  const engine = opts.engine ?? await createEngine();
-  try {
-    return createTokenizer(engine, files);
-  } catch (e) {
-    if (e instanceof EmbedscapeError) throw new EmbedscapeError(`model folder ${folder.name}: ${e.message}`, { status: e.status });
-    throw e;
-  }
-}
-
-// Worker operations: a tokenizer is kept per `key` in the worker's state so that repeated batches
-// don't rebuild it. args: {key, files, texts, maxLength} (files only needed the first time).
 export const tokenizerOps = {
-  'tokenizer.encodeBatch': async (ctx, { key = 'default', files, texts, maxLength }) => {
-    const stateKey = `tokenizer:${key}`;
-    let tok = ctx.state.get(stateKey);
-    if (!tok || files) {
-      if (!files) throw new EmbedscapeError(`tokenizer '${key}' is not loaded in this worker: pass its files`);
-      tok?.free();
-      tok = createTokenizer(ctx.engine, files);
-      ctx.state.set(stateKey, tok);
-    }
+  /** {id, files} -> {maxLength, vocabSize, nSpecial} */
+  [OP.TOKENIZER_LOAD]: async (ctx, { id, files }) => {
+    const bytes = await filesToBytes(files);
+    ctx.state.get(`tokenizer:${id}`)?.free();
+    const tok = createTokenizer(ctx.engine, bytes);
+    ctx.state.set(`tokenizer:${id}`, tok);
+    return { maxLength: tok.maxLength, vocabSize: tok.vocabSize, nSpecial: tok.nSpecial };
+  },
+  /** {id, texts, maxLength} -> {ids, lengths}; or {id, tokens} -> Int32Array of ids (-1 = not in the vocabulary) */
+  [OP.TOKENIZER_ENCODE]: async (ctx, { id, texts, maxLength, tokens }) => {
+    const tok = loaded(ctx, id);
+    if (tokens) return Int32Array.from(tokens, (t) => tok.tokenToId(t));
     const { ids, lengths } = tok.encodeBatch(texts, maxLength);
     return { result: { ids, lengths }, transfer: [ids.buffer, lengths.buffer] };
+  },
+  [OP.TOKENIZER_FREE]: async (ctx, { id }) => {
+    ctx.state.get(`tokenizer:${id}`)?.free();
+    ctx.state.delete(`tokenizer:${id}`);
+    return true;
   },
 };

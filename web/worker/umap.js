@@ -1,82 +1,48 @@
-// umap.js — UMAP (umap-learn's defaults and meaning) and the k-nearest-neighbour graph it starts
-// from, run by the engine inside one pool worker.
-//
-// Public:
-//   umap(matrix, opts, {onEpoch, signal, pool}) -> Matrix (n x nComponents)
-//     opts: nNeighbors 15, minDist 0.1, spread 1, nComponents 2, metric 'cosine' | 'euclidean'
-//     (default 'cosine', for sentence embeddings), seed 42, nEpochs (500 for n <= 10000, else 200),
-//     init 'spectral' | 'random', learningRate 1, negativeSampleRate 5, localConnectivity 1,
-//     setOpMixRatio 1, repulsionStrength 1, knn 'auto' | 'exact' | 'approx'.
-//     onEpoch({epoch, nEpochs, done, total, embedding?}) after every epoch; `embedding` (a Matrix
-//     snapshot) comes at most ~30 times a second and with the last epoch, so a page can draw the
-//     layout settling. Cancel with an AbortSignal (the promise rejects with an AbortError).
-//   knnSearch(matrix, {k, metric, method, seed}, {pool}) -> {indices: Int32Array, distances:
-//     Float32Array, n, k}: row i lists i itself first, then its k-1 nearest rows.
-// Engine-level (in-process, with an Engine): runUmapWith, knnSearchWith, findAbParamsWith.
+// umap.js (worker side) — UMAP (umap-learn's defaults and meaning) and the k-nearest-neighbour graph it
+// starts from, run by an engine: runUmapWith, knnSearchWith, findAbParamsWith take an Engine. The
+// main-side API is web/lib/umap.js; options are defined in web/lib/options.js (UMAP_OPTIONS).
 
-import { EmbedscapeError, AbortError } from './engine.js';
-import { getDefaultPool } from './pool.js';
+import { EmbedscapeError } from './engine.js';
+import { OP } from '../lib/protocol.js';
+import { UMAP_OPTIONS, checkOptions } from '../lib/options.js';
 
 const METRICS = { euclidean: 0, cosine: 1 };
 const INITS = { spectral: 0, random: 1 };
 const KNN = { auto: 0, exact: 1, approx: 2 };
 
-/** umap() defaults. */
-export const UMAP_DEFAULTS = Object.freeze({
-  nNeighbors: 15, minDist: 0.1, spread: 1, nComponents: 2, metric: 'cosine', seed: 42, nEpochs: undefined,
-  init: 'spectral', learningRate: 1, negativeSampleRate: 5, localConnectivity: 1, setOpMixRatio: 1,
-  repulsionStrength: 1, knn: 'auto',
-});
-
+/** A matrix {data: Float32Array, n, dim} (copied in for the call) or {ptr, n, dim} (already in the heap). */
 function checkInput(m) {
-  if (!m || !(m.data instanceof Float32Array)) throw new EmbedscapeError('UMAP input must be a Matrix {data: Float32Array, n, dim}');
+  if (!m || (!(m.data instanceof Float32Array) && !Number.isInteger(m.ptr))) throw new EmbedscapeError('UMAP input must be a Matrix {data: Float32Array, n, dim}');
   const { n, dim } = m;
-  if (!Number.isInteger(n) || !Number.isInteger(dim) || n < 1 || dim < 1 || m.data.length !== n * dim) {
+  if (!Number.isInteger(n) || !Number.isInteger(dim) || n < 1 || dim < 1 || (m.data && m.data.length !== n * dim)) {
     throw new EmbedscapeError(`UMAP input: data has ${m.data.length} values, which is not n (${n}) x dim (${dim}) with n, dim >= 1`);
   }
 }
 
-function choice(name, value, table) {
-  if (!(value in table)) throw new EmbedscapeError(`${name} must be one of ${Object.keys(table).join(', ')}, got '${value}'`);
-  return table[value];
-}
+const KNN_OPTIONS = {
+  k: { type: 'int', default: 15, min: 1, max: 2 ** 31 - 1 },
+  metric: UMAP_OPTIONS.metric,
+  method: UMAP_OPTIONS.knn,
+  seed: UMAP_OPTIONS.seed,
+};
 
-function num(name, v, { int = false, min = -Infinity } = {}) {
-  if (v === undefined || v === null) return NaN; // NaN slot = engine default
-  if (typeof v !== 'number' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < min) {
-    throw new EmbedscapeError(`${name} must be ${int ? 'a whole number' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got ${v}`);
-  }
-  return v;
-}
+const nan = (v) => (v === undefined || v === null ? NaN : v); // NaN slot = engine default
 
 /** Option slots, in the order of wasm/src/api_umap.c. */
-function umapOptionVector(o) {
-  const known = new Set(Object.keys(UMAP_DEFAULTS).concat(['a', 'b', 'knnExactMaxN']));
-  for (const k of Object.keys(o)) if (!known.has(k)) throw new EmbedscapeError(`unknown UMAP option '${k}'`);
-  const p = { ...UMAP_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
+function umapOptionVector(opts) {
+  const p = checkOptions(UMAP_OPTIONS, opts, 'umap', null);
   return new Float64Array([
-    num('nNeighbors', p.nNeighbors, { int: true, min: 1 }),
-    num('nComponents', p.nComponents, { int: true, min: 1 }),
-    num('minDist', p.minDist, { min: 0 }),
-    num('spread', p.spread),
-    choice('metric', p.metric, METRICS),
-    p.nEpochs === undefined ? 0 : num('nEpochs', p.nEpochs, { int: true, min: 1 }),
-    choice('init', p.init, INITS),
-    num('learningRate', p.learningRate),
-    num('negativeSampleRate', p.negativeSampleRate, { int: true, min: 0 }),
-    num('localConnectivity', p.localConnectivity, { min: 0 }),
-    num('setOpMixRatio', p.setOpMixRatio, { min: 0 }),
-    num('repulsionStrength', p.repulsionStrength, { min: 0 }),
-    num('a', p.a ?? 0, { min: 0 }),
-    num('b', p.b ?? 0, { min: 0 }),
-    num('seed', p.seed, { int: true, min: 0 }),
-    choice('knn', p.knn, KNN),
-    p.knnExactMaxN === undefined ? NaN : num('knnExactMaxN', p.knnExactMaxN, { int: true, min: 1 }),
+    p.nNeighbors, p.nComponents, p.minDist, p.spread, METRICS[p.metric],
+    p.nEpochs ?? 0, INITS[p.init], p.learningRate, p.negativeSampleRate, p.localConnectivity,
+    p.setOpMixRatio, p.repulsionStrength, p.a ?? 0, p.b ?? 0, p.seed, KNN[p.knn], nan(p.knnExactMaxN),
   ]);
 }
 
 /**
- * In-process UMAP. hooks: {onEpoch(info), aborted() -> bool, yield() -> Promise, snapshotMs}.
+ * In-process UMAP. hooks: {onEpoch(info), aborted() -> bool, yield() -> Promise, snapshotMs,
+ * keepEpoch(epoch, nEpochs) -> bool, onSnapshot(epoch, Float32Array)}: onEpoch gets an `embedding` at most every
+ * snapshotMs (for drawing the layout live); onSnapshot gets a copy of the layout after every epoch
+ * keepEpoch accepts, and of the initial layout as epoch 0 (for playing the settling back).
  * @param {import('./engine.js').Engine} engine
  * @returns {Promise<{embedding: {data: Float32Array, n: number, dim: number}, info: object}>}
  */
@@ -89,7 +55,7 @@ export async function runUmapWith(engine, matrix, opts = {}, hooks = {}) {
   let u = 0;
   try {
     engine.scoped((alloc, copy) => {
-      const x = copy(matrix.data);
+      const x = matrix.ptr ?? copy(matrix.data);
       const o = copy(vec);
       const out = alloc(4);
       engine.call('es_umap_create', x, n, dim, o, vec.length, out);
@@ -107,10 +73,13 @@ export async function runUmapWith(engine, matrix, opts = {}, hooks = {}) {
     const read = () => ({ data: engine.readF32(engine.raw('es_umap_embedding', u) >>> 0, n * nComp), n, dim: nComp });
     let lastSnap = -Infinity;
     let lastYield = Date.now();
+    const keep = (epoch) => { if (hooks.onSnapshot && (hooks.keepEpoch?.(epoch, nEpochs) ?? true)) hooks.onSnapshot(epoch, read().data); };
+    keep(0);
     for (let epoch = 0; epoch < nEpochs;) {
-      if (hooks.aborted?.()) throw new AbortError('UMAP cancelled');
+      if (hooks.aborted?.()) throw new DOMException('UMAP cancelled', 'AbortError');
       engine.call('es_umap_run_epochs', u, 1);
       epoch++;
+      keep(epoch);
       if (hooks.onEpoch) {
         const now = Date.now();
         const e = { epoch, nEpochs, done: epoch, total: nEpochs };
@@ -125,7 +94,7 @@ export async function runUmapWith(engine, matrix, opts = {}, hooks = {}) {
         lastYield = Date.now();
       }
     }
-    if (hooks.aborted?.()) throw new AbortError('UMAP cancelled');
+    if (hooks.aborted?.()) throw new DOMException('UMAP cancelled', 'AbortError');
     return { embedding: read(), info };
   } finally {
     if (u) engine.raw('es_umap_free', u);
@@ -138,12 +107,10 @@ export async function runUmapWith(engine, matrix, opts = {}, hooks = {}) {
 export function knnSearchWith(engine, matrix, opts = {}) {
   checkInput(matrix);
   const { n, dim } = matrix;
-  const k = num('k', opts.k ?? 15, { int: true, min: 1 });
-  const metric = choice('metric', opts.metric ?? 'cosine', METRICS);
-  const method = choice('method', opts.method ?? 'auto', KNN);
-  const seed = num('seed', opts.seed ?? 42, { int: true, min: 0 });
+  const o = checkOptions(KNN_OPTIONS, opts, 'knn', null);
+  const { k, seed } = o, metric = METRICS[o.metric], method = KNN[o.method];
   return engine.scoped((alloc, copy) => {
-    const x = copy(matrix.data);
+    const x = matrix.ptr ?? copy(matrix.data);
     const idx = alloc(4 * n * k);
     const dist = alloc(4 * n * k);
     engine.call('es_knn', x, n, dim, k, metric, method, seed, idx, dist);
@@ -161,43 +128,19 @@ export function findAbParamsWith(engine, spread = 1, minDist = 0.1) {
   });
 }
 
-/**
- * UMAP of the rows of a matrix, in one worker of the pool.
- * @param {{data: Float32Array, n: number, dim: number}} matrix
- * @param {Partial<typeof UMAP_DEFAULTS>} [opts]
- * @param {{onEpoch?: (e: {epoch: number, nEpochs: number, embedding?: {data: Float32Array, n: number, dim: number}}) => void,
- *          signal?: AbortSignal, pool?: import('./pool.js').WorkerPool}} [run]
- * @returns {Promise<{data: Float32Array, n: number, dim: number}>}
- */
-export async function umap(matrix, opts = {}, run = {}) {
-  checkInput(matrix);
-  umapOptionVector(opts); // reject bad options before starting a worker
-  const pool = run.pool ?? getDefaultPool();
-  const res = await pool.run('umap.run', { matrix: { data: matrix.data, n: matrix.n, dim: matrix.dim }, opts }, {
-    signal: run.signal,
-    onProgress: run.onEpoch ? (p) => run.onEpoch(p) : undefined,
-  });
-  return res.embedding;
-}
-
-/** k nearest neighbours of every row (row i first lists itself), in one worker of the pool. */
-export async function knnSearch(matrix, opts = {}, run = {}) {
-  checkInput(matrix);
-  const pool = run.pool ?? getDefaultPool();
-  return pool.run('umap.knn', { matrix: { data: matrix.data, n: matrix.n, dim: matrix.dim }, opts }, { signal: run.signal });
-}
-
 export const umapOps = {
-  'umap.run': async (ctx, { matrix, opts, snapshotMs }) => {
+  /** {matrix, opts, snapshotMs} -> {embedding, info}; progress {status: 'layout', done, total, epoch, nEpochs, embedding?} */
+  [OP.UMAP_RUN]: async (ctx, { matrix, opts, snapshotMs }) => {
     const r = await runUmapWith(ctx.engine, matrix, opts, {
-      onEpoch: (e) => ctx.progress(e),
+      onEpoch: (e) => ctx.progress({ status: 'layout', ...e }),
       aborted: ctx.aborted,
       yield: ctx.yield,
       snapshotMs,
     });
     return { result: r, transfer: [r.embedding.data.buffer] };
   },
-  'umap.knn': async (ctx, { matrix, opts }) => {
+  /** {matrix, opts: {k, metric, method, seed}} -> {indices, distances, n, k} */
+  [OP.KNN]: async (ctx, { matrix, opts }) => {
     const r = knnSearchWith(ctx.engine, matrix, opts);
     return { result: r, transfer: [r.indices.buffer, r.distances.buffer] };
   },

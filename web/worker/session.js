@@ -1,0 +1,260 @@
+// session.js (worker side) — the data of a pipeline session, kept where it is computed: the texts, the
+// vectors (in the engine's heap, where every query uses them without a copy), the layout and its
+// per-epoch snapshots, the spanning trees (one per min_samples and layout), the labels and keywords.
+// The main side (web/lib/session.js) decides which stages run, in which order, and asks for results
+// and queries by session id; large data never leaves this worker unless asked for.
+//
+// Stages run here: 'layout' (UMAP of the vectors: the map), 'layout5' (a 5-dimensional UMAP of the
+// same vectors: "meaning space" for clustering, BERTopic's recipe), 'tree' (HDBSCAN's spanning tree
+// of one space for one min_samples), 'labels' (the cut of the tree for min_cluster_size & co., with the
+// condensed tree), 'keywords' (c-TF-IDF of the texts per label).
+
+import { EmbedscapeError } from './engine.js';
+import { OP } from '../lib/protocol.js';
+import { clusterKeywords } from '../lib/keywords.js';
+import { loadedModel } from './bert.js';
+import { runUmapWith } from './umap.js';
+import { hdbscanPrepare, hdbscanSelect, hdbscanFree } from './hdbscan.js';
+import { similarityToWith, topKWith } from './similarity.js';
+
+/** Snapshots of the settling layout kept for playback, at most this many bytes (epochs are thinned to fit). */
+const SNAPSHOT_BUDGET = 48 << 20;
+/** Spanning trees kept per session (one per min_samples and space; the oldest goes first). */
+const MAX_TREES = 24;
+
+class Session {
+  constructor(engine, { n, dim, texts }) {
+    this.engine = engine;
+    this.n = n;
+    this.dim = dim;
+    this.texts = texts;
+    this.vecPtr = engine.malloc(4 * n * dim);
+    this.filled = new Uint8Array(n);
+    this.spaces = new Map(); // 'layout' | 'layout5' -> {version, data: Float32Array (n*d), dim, info}
+    this.snapshots = new Map(); // epoch -> Float32Array (n*2), for 'layout'
+    this.trees = new Map(); // `${space}:${version}:${minSamples}` -> handle
+    this.labels = null; // the last cut: HdbscanResult (+ space, minSamples)
+    this.version = 0;
+  }
+
+  /** The vectors where they are: {ptr, n, dim} for the engine, valid until the session closes. */
+  get vectors() {
+    if (!this.filled.every((v) => v === 1)) {
+      const missing = this.filled.indexOf(0);
+      throw new EmbedscapeError(`the session has no vector for text ${missing} yet (embed the texts first)`);
+    }
+    return { ptr: this.vecPtr, n: this.n, dim: this.dim };
+  }
+
+  /** Copies rows [start, start + k) of vectors in. */
+  putRows(start, data) {
+    const k = data.length / this.dim;
+    if (!Number.isInteger(k) || start < 0 || start + k > this.n) throw new EmbedscapeError(`vectors for rows ${start}..${start + k - 1} do not fit a session of ${this.n} texts x ${this.dim}`);
+    this.engine.f32.set(data, (this.vecPtr >>> 2) + start * this.dim);
+    this.filled.fill(1, start, start + k);
+  }
+
+  row(i) {
+    if (!Number.isInteger(i) || i < 0 || i >= this.n) throw new EmbedscapeError(`text ${i} is out of range (0..${this.n - 1})`);
+    const base = (this.vecPtr >>> 2) + i * this.dim;
+    return this.engine.f32.slice(base, base + this.dim);
+  }
+
+  space(name) {
+    const s = this.spaces.get(name);
+    if (!s) throw new EmbedscapeError(`the session has no ${name === 'layout5' ? '5-dimensional layout' : 'layout'} yet`);
+    return s;
+  }
+
+  /** Puts a layout computed elsewhere (a saved map). */
+  setSpace(name, data, dim) {
+    if (data.length !== this.n * dim) throw new EmbedscapeError(`a layout of ${data.length / dim} points for ${this.n} texts`);
+    this.dropTrees(name);
+    this.spaces.set(name, { version: ++this.version, data, dim, info: null });
+  }
+
+  dropTrees(space) {
+    for (const [k, h] of this.trees) if (k.startsWith(`${space}:`)) { hdbscanFree(this.engine, h); this.trees.delete(k); }
+  }
+
+  free() {
+    for (const h of this.trees.values()) hdbscanFree(this.engine, h);
+    this.trees.clear();
+    this.engine.free(this.vecPtr);
+    this.vecPtr = 0;
+  }
+}
+
+function get(ctx, id) {
+  const s = ctx.state.get(`session:${id}`);
+  if (!s) throw new EmbedscapeError(`session ${id} is not open in this worker`);
+  return s;
+}
+
+/** Which epochs to keep so that the snapshots fit the budget: all of them, or every k-th (and the last). */
+function snapshotStride(n, nEpochs) {
+  const per = n * 2 * 4;
+  const fit = Math.max(2, Math.floor(SNAPSHOT_BUDGET / per));
+  return Math.max(1, Math.ceil((nEpochs + 1) / fit));
+}
+
+async function runLayout(ctx, s, name, opts, { snapshots }) {
+  const vectors = s.vectors;
+  s.dropTrees(name);
+  s.spaces.delete(name);
+  if (snapshots) s.snapshots.clear();
+  let stride = 1;
+  const r = await runUmapWith(ctx.engine, vectors, opts, {
+    aborted: ctx.aborted,
+    yield: ctx.yield,
+    onEpoch: (e) => {
+      ctx.progress({ status: name, done: e.epoch, total: e.nEpochs, ...(snapshots && e.embedding ? { embedding: e.embedding } : {}) });
+    },
+    keepEpoch: snapshots ? (epoch, nEpochs) => {
+      if (epoch === 0) { stride = snapshotStride(s.n, nEpochs); return true; }
+      return epoch % stride === 0 || epoch === nEpochs;
+    } : () => false,
+    onSnapshot: snapshots ? (epoch, data) => s.snapshots.set(epoch, data) : undefined,
+  });
+  ctx.checkAborted();
+  s.spaces.set(name, { version: ++s.version, data: r.embedding.data, dim: r.embedding.dim, info: r.info });
+  return r;
+}
+
+function treeFor(ctx, s, space, minSamples) {
+  const sp = s.space(space);
+  const key = `${space}:${sp.version}:${minSamples}`;
+  let h = s.trees.get(key);
+  if (h) {
+    s.trees.delete(key); // most recently used last
+  } else {
+    h = hdbscanPrepare(ctx.engine, { data: sp.data, n: s.n, dim: sp.dim }, { minSamples, algorithm: 'auto' });
+    while (s.trees.size >= MAX_TREES) {
+      const [oldKey, old] = s.trees.entries().next().value;
+      hdbscanFree(ctx.engine, old);
+      s.trees.delete(oldKey);
+    }
+  }
+  s.trees.set(key, h);
+  return h;
+}
+
+/** The condensed tree arrays and what the page draws from them (transferable). */
+function treeTransfer(ct) {
+  return ct ? Object.values(ct).map((v) => v.buffer) : [];
+}
+
+const stages = {
+  /** {opts: UMAP options} -> {xy: Matrix, info, snapshotEpochs} */
+  async layout(ctx, s, { opts }) {
+    const r = await runLayout(ctx, s, 'layout', opts, { snapshots: true });
+    const xy = r.embedding.data.slice();
+    return { result: { xy: { data: xy, n: s.n, dim: r.embedding.dim }, info: r.info, snapshotEpochs: [...s.snapshots.keys()] }, transfer: [xy.buffer] };
+  },
+  /** {opts} -> {info}: the 5-dimensional layout stays here (clustering reads it) */
+  async layout5(ctx, s, { opts }) {
+    const r = await runLayout(ctx, s, 'layout5', opts, { snapshots: false });
+    return { info: r.info };
+  },
+  /** {space, minSamples} -> {minSamples used, algorithm} */
+  async tree(ctx, s, { space = 'layout', minSamples }) {
+    const h = treeFor(ctx, s, space, minSamples);
+    return { n: h.n, minSamples: ctx.engine.raw('es_hdbscan_min_samples_used', h.ptr) };
+  },
+  /** {space, minSamples, select: HDBSCAN selection options} -> labels, probabilities, outlierScores, condensedTree */
+  async labels(ctx, s, { space = 'layout', minSamples, select }) {
+    const h = treeFor(ctx, s, space, minSamples);
+    const r = hdbscanSelect(ctx.engine, h, { ...select, minSamples, condensedTree: true });
+    s.labels = { ...r, space, minSamples };
+    const out = {
+      labels: r.labels.slice(), probabilities: r.probabilities.slice(), outlierScores: r.outlierScores.slice(),
+      nClusters: r.nClusters, minSamples: r.minSamples, algorithm: r.algorithm, condensedTree: r.condensedTree,
+    };
+    return { result: out, transfer: [out.labels.buffer, out.probabilities.buffer, out.outlierScores.buffer, ...treeTransfer(r.condensedTree)] };
+  },
+  /** {topN, stopWords} -> [{label, size, keywords}] of the last labels */
+  async keywords(ctx, s, { topN }) {
+    if (!s.labels) throw new EmbedscapeError('the session has no clusters yet');
+    return clusterKeywords(s.texts, s.labels.labels, { topN });
+  },
+  /** {space, data, dim}: a layout computed elsewhere (a saved map) */
+  async setLayout(ctx, s, { space = 'layout', data, dim }) {
+    s.setSpace(space, data, dim);
+    return true;
+  },
+};
+
+/** Read-only questions about a session's data (they may run while a stage of the same worker yields). */
+const queries = {
+  /** {i} -> Float32Array (dim) */
+  vector: (ctx, s, { i }) => s.row(i),
+  /** {query: row index | Float32Array, k} -> [{index, score}] best first (a row query leaves itself out) */
+  similar: (ctx, s, { query, k }) => topKWith(ctx.engine, s.vectors, query, Math.min(k ?? s.n, s.n)),
+  /** {query} -> Float32Array (n) */
+  similarities: (ctx, s, { query }) => similarityToWith(ctx.engine, s.vectors, query),
+  /** {rows: number[]} -> Float32Array (m*m) cosine similarities between the given texts */
+  pairwise: (ctx, s, { rows }) => {
+    const m = rows.length, out = new Float32Array(m * m);
+    const v = s.vectors;
+    for (let a = 0; a < m; a++) {
+      const sims = similarityToWith(ctx.engine, v, rows[a]);
+      for (let b = 0; b < m; b++) out[a * m + b] = sims[rows[b]];
+    }
+    return out;
+  },
+  /** {epoch} -> {epoch, data} the snapshot kept at that epoch, else the last one before it */
+  snapshot: (ctx, s, { epoch }) => {
+    let best = -1;
+    for (const e of s.snapshots.keys()) if (e <= epoch && e > best) best = e;
+    if (best < 0) throw new EmbedscapeError('the session has no layout snapshots');
+    return { epoch: best, data: s.snapshots.get(best).slice() };
+  },
+};
+
+export const sessionOps = {
+  /** {id, n, dim, texts} opens (or reopens, empty) a session */
+  [OP.SESSION_OPEN]: async (ctx, { id, n, dim, texts }) => {
+    ctx.state.get(`session:${id}`)?.free();
+    if (!Array.isArray(texts) || texts.length !== n) throw new EmbedscapeError(`session: ${texts?.length} texts for n = ${n}`);
+    ctx.state.set(`session:${id}`, new Session(ctx.engine, { n, dim, texts }));
+    return true;
+  },
+  /** {id, start, data}: rows of vectors computed by another worker (or known already) */
+  [OP.SESSION_PUT_VECTORS]: async (ctx, { id, start, data }) => {
+    get(ctx, id).putRows(start, data);
+    return true;
+  },
+  /** {id, model, start, texts}: embeds texts into rows start.. of the session, with the model loaded here */
+  [OP.SESSION_EMBED]: async (ctx, { id, model, start, texts }) => {
+    const s = get(ctx, id);
+    const m = loadedModel(ctx, model);
+    if (m.dim !== s.dim) throw new EmbedscapeError(`the model gives ${m.dim} numbers per text, the session holds ${s.dim}`);
+    const r = await m.embedChunked(texts, undefined, {
+      onChunk: async ({ done, tokens }) => {
+        ctx.progress({ status: 'embed', done, total: texts.length, tokens });
+        if (done < texts.length) { await ctx.yield(); ctx.checkAborted(); }
+      },
+    });
+    s.putRows(start, r.data);
+    return { tokens: r.tokens };
+  },
+  /** {id, stage, ...args} runs one stage (see `stages`) */
+  [OP.SESSION_STAGE]: async (ctx, args) => {
+    const s = get(ctx, args.id);
+    const fn = stages[args.stage];
+    if (!fn) throw new EmbedscapeError(`unknown session stage '${args.stage}'`);
+    return fn(ctx, s, args);
+  },
+  /** {id, what, ...args} answers a read-only question (see `queries`) */
+  [OP.SESSION_QUERY]: async (ctx, args) => {
+    const s = get(ctx, args.id);
+    const fn = queries[args.what];
+    if (!fn) throw new EmbedscapeError(`unknown session query '${args.what}'`);
+    return fn(ctx, s, args);
+  },
+  [OP.SESSION_CLOSE]: async (ctx, { id }) => {
+    ctx.state.get(`session:${id}`)?.free();
+    ctx.state.delete(`session:${id}`);
+    return true;
+  },
+};
