@@ -19,23 +19,16 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { EmbedscapeError } from '../web/lib/engine.js';
+import { EmbedscapeError } from '../web/lib/errors.js';
+import { MODEL_FILES as FOLDER_FILES } from '../web/lib/modelfiles.js';
 
 export const DEFAULT_MODEL = 'sentence-transformers/all-MiniLM-L6-v2';
 export const DEFAULT_HUB = 'https://huggingface.co';
 
 /** The files of a sentence-transformers folder; `required` ones must exist for the model to load. */
-export const MODEL_FILES = [
-  { name: 'config.json', required: true },
-  { name: 'tokenizer.json' },
-  { name: 'vocab.txt' },
-  { name: 'tokenizer_config.json' },
-  { name: 'special_tokens_map.json' },
-  { name: 'modules.json' },
-  { name: 'sentence_bert_config.json' },
-  { name: '1_Pooling/config.json' },
-  { name: 'model.safetensors', required: true, weights: true },
-];
+export const MODEL_FILES = FOLDER_FILES.map((name) => ({
+  name, required: name === 'config.json' || name === 'model.safetensors', weights: name === 'model.safetensors',
+}));
 
 export const summary = 'download a sentence-transformers model folder from the Hugging Face Hub (or copy a local one) into models/<name>/';
 export const usage = '[--model ORG/NAME] [--from DIR] [--dtype f32|f16|q8] [--out DIR] [--hub URL]';

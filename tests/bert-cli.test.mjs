@@ -22,7 +22,7 @@ test('embed writes the fixture vectors as .npy, the same bytes with 1 or 2 threa
   const outs = [];
   for (const threads of ['1', '2']) {
     const out = path.join(tmp, `v${threads}.npy`);
-    const r = cli('embed', '--model', dir, '--input', input, '--output', out, '--threads', threads, '--batch-size', '5');
+    const r = cli('embed', '--model', dir, '--input', input, '--output', out, '--threads', threads);
     assert.equal(r.status, 0, r.stderr);
     outs.push(readFileSync(out));
   }

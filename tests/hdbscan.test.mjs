@@ -4,9 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { createEngine, EmbedscapeError } from '../web/lib/engine.js';
-import { WorkerPool } from '../web/lib/pool.js';
-import { hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanRun, hdbscan, createClusterer } from '../web/lib/hdbscan.js';
+import { createEngine } from '../web/worker/index.js';
+import { EmbedscapeError } from '../web/embedscape.node.js';
+import { WorkerPool } from '../web/embedscape.node.js';
+import { hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanRun } from '../web/worker/index.js';
+import { hdbscan, createClusterer } from '../web/embedscape.node.js';
 import { needShared } from './helpers.mjs';
 
 const engine = await createEngine();
@@ -359,16 +361,16 @@ test('hdbscan() and createClusterer() run in pool workers', async () => {
   try {
     const pts = blobs(31, 3000, 2);
     const direct = hdbscanRun(engine, pts, { minClusterSize: 10, minSamples: 5 });
-    const viaPool = await hdbscan(pts, { minClusterSize: 10, minSamples: 5, condensedTree: true }, { pool });
+    const viaPool = await hdbscan(pts, { minClusterSize: 10, minSamples: 5, condensedTree: true, pool });
     assert.deepEqual(viaPool.labels, direct.labels);
     assert.ok(viaPool.probabilities instanceof Float32Array && viaPool.outlierScores instanceof Float32Array);
     assert.ok(viaPool.condensedTree.lambda instanceof Float64Array);
     const rows = pts.n;
     const arrays = Array.from({ length: rows }, (_, i) => [pts.data[2 * i], pts.data[2 * i + 1]]);
-    const fromRows = await hdbscan(arrays, { minClusterSize: 10, minSamples: 5 }, { pool });
+    const fromRows = await hdbscan(arrays, { minClusterSize: 10, minSamples: 5, pool });
     assert.deepEqual(fromRows.labels, direct.labels);
 
-    const c = await createClusterer(pts, { minSamples: 5 }, { pool });
+    const c = await createClusterer(pts, { minSamples: 5, pool });
     assert.equal(c.n, 3000);
     for (const mcs of [10, 25, 60]) {
       const a = await c.cluster({ minClusterSize: mcs });
@@ -379,13 +381,13 @@ test('hdbscan() and createClusterer() run in pool workers', async () => {
     assert.deepEqual(leaf.labels, hdbscanRun(engine, pts, { minClusterSize: 10, minSamples: 5, method: 'leaf' }).labels);
     await c.dispose();
     await assert.rejects(c.cluster({}), /disposed/);
-    await assert.rejects(hdbscan(pts, { minClusterSize: 0 }, { pool }), /minClusterSize/);
+    await assert.rejects(hdbscan(pts, { minClusterSize: 0, pool }), /minClusterSize/);
     const bad = { data: pts.data.slice(), n: pts.n, dim: 2 };
     bad.data[5] = NaN;
-    await assert.rejects(hdbscan(bad, {}, { pool }), /NaN/);
+    await assert.rejects(hdbscan(bad, { pool }), /NaN/);
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(hdbscan(pts, {}, { pool, signal: ac.signal }), (e) => e.name === 'AbortError');
+    await assert.rejects(hdbscan(pts, { pool, signal: ac.signal }), (e) => e.name === 'AbortError');
   } finally {
     pool.dispose();
   }

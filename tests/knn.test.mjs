@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import { needShared } from './helpers.mjs';
-import { createEngine } from '../web/lib/engine.js';
-import { knnSearchWith } from '../web/lib/umap.js';
+import { createEngine } from '../web/worker/index.js';
+import { knnSearchWith } from '../web/worker/index.js';
 import { sentenceLikeBlobs } from './bench/umap.mjs';
 
 let enginePromise;

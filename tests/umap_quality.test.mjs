@@ -19,8 +19,8 @@ import { readFileSync } from 'node:fs';
 
 import { needShared } from './helpers.mjs';
 import { highDimTable, embeddingQuality } from './umap_metrics.mjs';
-import { createEngine } from '../web/lib/engine.js';
-import { runUmapWith } from '../web/lib/umap.js';
+import { createEngine } from '../web/worker/index.js';
+import { runUmapWith } from '../web/worker/index.js';
 
 const UMAP_LEARN = {
   digits: { trustworthiness: (0.9878 + 0.9879 + 0.9866) / 3, recall: (0.5315 + 0.5245 + 0.5321) / 3 },

@@ -6,7 +6,9 @@
 // This file parses options from that table (so `--help` always lists every option with its default),
 // and turns user mistakes into one line on stderr: `embedscape: error: …`, exit 1 (2 for bad usage).
 
-import { EmbedscapeError, AbortError } from './lib/engine.js';
+import './lib/platform.node.js';
+import { EmbedscapeError } from './lib/errors.js';
+import { getDefaultPool } from './lib/pool.js';
 import { UsageError } from './cli/errors.mjs';
 
 export const COMMANDS = ['tokenize', 'embed', 'similarity', 'umap', 'hdbscan', 'map', 'convert', 'fetch-model'];
@@ -134,7 +136,7 @@ export async function main(argv, io = { stdout: process.stdout, stderr: process.
       io.stderr.write(`embedscape: error: ${e.message}\n(see 'embedscape ${cmd} --help')\n`);
       return 2;
     }
-    if (e instanceof EmbedscapeError || e instanceof AbortError || e?.name === 'EmbedscapeError' || e?.name === 'AbortError') {
+    if (e instanceof EmbedscapeError || e?.name === 'EmbedscapeError' || e?.name === 'AbortError') {
       io.stderr.write(`embedscape: error: ${e.message}\n`);
       return 1;
     }
@@ -150,7 +152,6 @@ const isMain = process.argv[1] && import.meta.url === (await import('node:url'))
 if (isMain) {
   const code = await main(process.argv.slice(2));
   // The default worker pool unrefs idle workers; dispose it so the process ends promptly.
-  const { getDefaultPool } = await import('./lib/pool.js');
   getDefaultPool().dispose();
   process.exitCode = code;
 }

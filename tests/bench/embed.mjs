@@ -24,9 +24,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { shared } from '../helpers.mjs';
 import { writeRandomBert } from '../lib/random-bert.mjs';
-import { createEngine } from '../../web/lib/engine.js';
-import { loadModel, readModelFiles, createBertModel } from '../../web/lib/model.js';
-import { WorkerPool } from '../../web/lib/pool.js';
+import { createEngine } from '../../web/worker/index.js';
+import { createBertModel } from '../../web/worker/index.js';
+import { loadModel } from '../../web/embedscape.node.js';
+import { readModelFiles } from '../../web/internals.js';
+import { WorkerPool } from '../../web/embedscape.node.js';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

@@ -17,8 +17,8 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createEngine } from '../../web/lib/engine.js';
-import { hdbscanPrepare, hdbscanSelect, hdbscanFree } from '../../web/lib/hdbscan.js';
+import { createEngine } from '../../web/worker/index.js';
+import { hdbscanPrepare, hdbscanSelect, hdbscanFree } from '../../web/worker/index.js';
 
 const MCS = 15, MS = 15;
 

@@ -13,9 +13,9 @@ import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { createEngine } from '../../web/lib/engine.js';
-import { runUmapWith, knnSearchWith } from '../../web/lib/umap.js';
-import { similarityToWith } from '../../web/lib/similarity.js';
+import { createEngine } from '../../web/worker/index.js';
+import { runUmapWith, knnSearchWith } from '../../web/worker/index.js';
+import { similarityToWith } from '../../web/worker/index.js';
 import { formatNpy } from '../../web/lib/io.js';
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };

@@ -8,9 +8,10 @@
 import { readFile, writeFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
-import { EmbedscapeError } from '../lib/engine.js';
-import { convertSafetensors, createBertModel } from '../lib/model.js';
-import { createEngine } from '../lib/engine.js';
+import { EmbedscapeError } from '../lib/errors.js';
+import { convertSafetensors } from '../lib/safetensors.js';
+import { loadModel } from '../lib/model.js';
+import { MODEL_FILES } from '../lib/modelfiles.js';
 
 export const summary = 'write a smaller copy of a model folder: f16 (half-precision weights) or q8 (int8 linear layers with per-row scales)';
 export const usage = '--model DIR --dtype f16|q8 --output DIR';
@@ -42,10 +43,14 @@ export async function run(opts, io) {
   const bytes = new Uint8Array(st.buffer, st.byteOffset, st.byteLength);
   const out = convertSafetensors(bytes, opts.dtype);
   // Check that the result loads before writing anything.
-  const files = { 'config.json': await readFile(path.join(src, 'config.json')).catch(() => null), 'model.safetensors': out };
+  // Check that the result loads (in a worker, as every use will) before writing anything.
+  const files = {};
+  for (const f of MODEL_FILES) {
+    const b = f === 'model.safetensors' ? out : await readFile(path.join(src, f)).catch(() => null);
+    if (b) files[f] = b;
+  }
   if (!files['config.json']) throw new EmbedscapeError(`${opts.model}: no config.json in the model folder`);
-  const engine = await createEngine();
-  createBertModel(engine, files).free();
+  await (await loadModel({ files, name: path.basename(src) }, { threads: 1 })).dispose();
   await copyTree(src, dst);
   await writeFile(path.join(dst, 'model.safetensors'), out);
   if (!opts.quiet) {

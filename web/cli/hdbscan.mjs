@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { parseNpy } from '../lib/io.js';
-import { EmbedscapeError } from '../lib/engine.js';
+import { EmbedscapeError } from '../lib/errors.js';
 import { hdbscan } from '../lib/hdbscan.js';
 
 export const summary = 'HDBSCAN clusters of the rows of a matrix (.npy in, JSON out), as the Python hdbscan library computes them';

@@ -5,14 +5,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { EmbedscapeError } from '../lib/engine.js';
+import { EmbedscapeError } from '../lib/errors.js';
 import { parseTexts } from '../lib/io.js';
 import { createMapFile } from '../lib/mapfile.js';
 import { WorkerPool, getDefaultPool, defaultThreads } from '../lib/pool.js';
 import { loadModel } from '../lib/model.js';
-import { umap } from '../lib/umap.js';
-import { hdbscan } from '../lib/hdbscan.js';
-import { clusterKeywords } from '../lib/keywords.js';
+import { createSession } from '../lib/session.js';
 
 export const summary = 'the whole pipeline: embed the texts, UMAP them to 2-D, cluster with HDBSCAN, name clusters by keywords, and write a map JSON that the page and <embedscape-map> open without the model';
 export const usage = '--model DIR --input F --output map.json [options]';
@@ -74,39 +72,34 @@ export async function run(opts, io) {
   const ownPool = opts.threads !== undefined;
   const pool = ownPool ? new WorkerPool({ size: opts.threads }) : getDefaultPool();
   const threads = opts.threads ?? await defaultThreads();
-  let model = null;
+  let model = null, session = null;
   try {
     model = await loadModel(opts.model, {
       pool,
       dtype: opts.dtype,
-      onProgress: (e) => { if (e && e.total) p.step('loading model', e.loaded ?? e.done ?? 0, e.total); },
+      onProgress: (e) => { if (e.status === 'download' && e.total) p.step('loading model', e.done, e.total); },
     });
     p.note(`embedding ${texts.length} texts with ${model.name ?? path.basename(opts.model)} (${threads} thread${threads === 1 ? '' : 's'})`);
-    const vectors = await model.embed(texts, { onProgress: (e) => p.step('embedding', e.done, e.total) });
-
     const nNeighbors = Math.min(opts.nNeighbors, texts.length - 1);
     if (nNeighbors < opts.nNeighbors) p.note(`n_neighbors ${opts.nNeighbors} is more than the ${texts.length} texts allow: using ${nNeighbors}`);
     const umapParams = { nNeighbors, minDist: opts.minDist, metric: opts.metric, seed: opts.seed, nComponents: 2 };
     if (opts.nEpochs !== undefined) umapParams.nEpochs = opts.nEpochs;
-    const xy = await umap(vectors, umapParams, {
-      pool,
-      onEpoch: (e) => { if (e && e.total) p.step('UMAP', e.epoch ?? e.done ?? 0, e.total); },
-    });
-
     const hdbParams = { minClusterSize: opts.minClusterSize, minSamples: opts.minSamples ?? opts.minClusterSize, method: opts.method };
-    const h = await hdbscan(xy, hdbParams, { pool });
-    const clusters = await clusterKeywords(texts, h.labels, { topN: opts.keywords });
-    const nClusters = clusters.length;
-    const noise = Array.from(h.labels).filter((l) => l < 0).length;
-    p.note(`${nClusters} cluster${nClusters === 1 ? '' : 's'}, ${noise} noise point${noise === 1 ? '' : 's'}`);
+    session = await createSession({ model });
+    session.setTexts(texts);
+    session.setOptions({ umap: umapParams, hdbscan: hdbParams, keywords: { topN: opts.keywords } });
+    const labels = { embed: 'embedding', layout: 'UMAP' };
+    const r = await session.run({ onProgress: (e) => { if (labels[e.status] && e.total) p.step(labels[e.status], e.done, e.total); } });
+    const noise = Array.from(r.labels).filter((l) => l < 0).length;
+    p.note(`${r.nClusters} cluster${r.nClusters === 1 ? '' : 's'}, ${noise} noise point${noise === 1 ? '' : 's'}`);
 
     const map = createMapFile({
       texts,
-      xy,
-      labels: h.labels,
-      probabilities: h.probabilities,
-      outlierScores: h.outlierScores,
-      clusters,
+      xy: r.xy,
+      labels: r.labels,
+      probabilities: r.probabilities,
+      outlierScores: r.outlierScores,
+      clusters: r.clusters,
       model: model.name ?? path.basename(path.resolve(opts.model)),
       params: {
         umap: { n_neighbors: nNeighbors, min_dist: opts.minDist, metric: opts.metric, seed: opts.seed, ...(opts.nEpochs !== undefined ? { n_epochs: opts.nEpochs } : {}) },
@@ -117,6 +110,7 @@ export async function run(opts, io) {
     p.note(`wrote ${opts.output}`);
     return map;
   } finally {
+    await session?.dispose();
     await model?.dispose?.();
     if (ownPool) pool.dispose();
   }

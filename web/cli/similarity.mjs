@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 
 import { parseNpy } from '../lib/io.js';
-import { EmbedscapeError } from '../lib/engine.js';
+import { EmbedscapeError } from '../lib/errors.js';
 import { similarityTo, cosineSimilarity, topK, topKAll } from '../lib/similarity.js';
 
 export const summary = 'cosine similarities between the rows of a matrix, one JSON line per query row: '

@@ -26,7 +26,7 @@ export async function run(opts, io) {
   const texts = parseTexts(new Uint8Array(await readFile(opts.input)), path.basename(opts.input));
   const parts = [];
   for (let start = 0; start < texts.length; start += CHUNK) {
-    const { ids, lengths } = tok.encodeBatch(texts.slice(start, start + CHUNK), opts.maxLength);
+    const { ids, lengths } = await tok.encodeBatch(texts.slice(start, start + CHUNK), { maxLength: opts.maxLength });
     let o = 0;
     const lines = new Array(lengths.length);
     for (let i = 0; i < lengths.length; i++) {
@@ -35,7 +35,7 @@ export async function run(opts, io) {
     }
     parts.push(lines.join(''));
   }
-  tok.free();
+  await tok.dispose();
   const out = parts.join('');
   if (opts.output) await writeFile(opts.output, out);
   else await new Promise((resolve, reject) => io.stdout.write(out, (e) => (e ? reject(e) : resolve())));

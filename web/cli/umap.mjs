@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { parseNpy, formatNpy } from '../lib/io.js';
-import { EmbedscapeError } from '../lib/engine.js';
+import { EmbedscapeError } from '../lib/errors.js';
 import { umap } from '../lib/umap.js';
 
 export const summary = 'UMAP projection of the rows of a matrix (.npy in, .npy out), umap-learn\'s defaults';
@@ -44,10 +44,11 @@ export async function run(opts, io) {
   };
   const tty = !opts.quiet && io.stderr.isTTY;
   let last = 0;
-  const y = await umap({ data, n, dim }, params, {
-    onEpoch: tty ? (e) => {
+  const y = await umap({ data, n, dim }, {
+    ...params,
+    onProgress: tty ? (e) => {
       const now = Date.now();
-      if (now - last > 200 || e.epoch === e.nEpochs) { io.stderr.write(`\rumap: epoch ${e.epoch}/${e.nEpochs}${e.epoch === e.nEpochs ? '\n' : ''}`); last = now; }
+      if (now - last > 200 || e.done === e.total) { io.stderr.write(`\rumap: epoch ${e.done}/${e.total}${e.done === e.total ? '\n' : ''}`); last = now; }
     } : undefined,
   });
   await writeFile(opts.output, formatNpy(y.data, [y.n, y.dim]));

@@ -23,13 +23,12 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundle } from './bundle.mjs';
 import { makeZip } from './zip.mjs';
+import { MODEL_FILES } from '../lib/modelfiles.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const WEB = path.join(ROOT, 'web');
 
-const MODEL_FILES = ['config.json', 'tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json',
-  'modules.json', 'sentence_bert_config.json', '1_Pooling/config.json', 'model.safetensors'];
 const TYPES = { '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.csv': 'text/csv; charset=utf-8',
   '.jsonl': 'text/plain; charset=utf-8', '.safetensors': 'application/octet-stream' };
 

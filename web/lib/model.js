@@ -23,7 +23,7 @@ const PROGRESS_MS = 100;
 let nextModelId = 1;
 
 /**
- * Reads the files of a model folder once, as Blobs: {name, files: {file: Blob}}.
+ * Reads the files of a model folder once: {name, files: {file: Uint8Array}}.
  * @param {string|URL|object} source see openFolder
  * @param {{onProgress?: (p: object) => void, signal?: AbortSignal}} [opts]
  */
@@ -38,7 +38,7 @@ export async function readModelFiles(source, opts = {}) {
       signal: opts.signal,
       onProgress: opts.onProgress && (({ loaded, total }) => opts.onProgress({ status: 'download', file: name, done: loaded, total, loaded })),
     });
-    if (b) files[name] = typeof Blob !== 'undefined' && b instanceof Blob ? b : new Blob([b]);
+    if (b) files[name] = b;
   }
   if (!files['config.json']) throw new EmbedscapeError(`${folder.name}: no config.json in the model folder`);
   if (!files['model.safetensors']) throw new EmbedscapeError(`${folder.name}: no model.safetensors in the model folder`);
@@ -61,7 +61,10 @@ export async function loadModel(source, opts = {}) {
   const pool = o.pool ?? (ownPool ? new WorkerPool({ size: o.threads }) : getDefaultPool());
   const id = `m${nextModelId++}-${Math.random().toString(36).slice(2, 8)}`;
   try {
-    const { name, files } = await readModelFiles(source, o);
+    const read = await readModelFiles(source, o);
+    // Blobs: every worker reads its own copy; this thread keeps none of the bytes once they are wrapped
+    const files = Object.fromEntries(Object.entries(read.files).map(([k, v]) => [k, new Blob([v])]));
+    const name = read.name;
     o.onProgress?.({ status: 'load', done: 0, total: pool.size, workers: pool.size });
     const infos = await pool.broadcast(OP.BERT_LOAD, { id, files, dtype: o.dtype }, { signal: o.signal });
     const model = new Model({ id, name, config: infos[0], pool, ownPool, files, dtype: o.dtype });

@@ -20,14 +20,14 @@ import { checkTexts } from './model.js';
 
 let nextId = 1;
 
-/** Reads the tokenizer files of a folder as Blobs (vocab.txt only without tokenizer.json). */
+/** Reads the tokenizer files of a folder: {name, files: {file: Uint8Array}} (vocab.txt only without tokenizer.json). */
 export async function readTokenizerFiles(source) {
   const folder = openFolder(source);
   const files = {};
   for (const name of TOKENIZER_FILES) {
     if (name === 'vocab.txt' && files['tokenizer.json']) continue;
     const b = await folder.read(name);
-    if (b) files[name] = new Blob([b]);
+    if (b) files[name] = b;
   }
   if (!files['tokenizer.json'] && !files['vocab.txt']) {
     throw new EmbedscapeError(`${folder.name}: no tokenizer.json or vocab.txt in the model folder`);

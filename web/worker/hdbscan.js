@@ -64,7 +64,7 @@ export function normalizeHdbscanOptions(opts = {}) {
  * @param {{minSamples: number, algorithm?: string}} opts
  */
 export function hdbscanPrepare(engine, points, opts) {
-  const m = toMatrix(points);
+  const m = toMatrix(points, 'points', { minRows: 0 });
   const minSamples = intOpt(opts.minSamples, 'minSamples', 1);
   const algorithm = ALGORITHMS[opts.algorithm ?? 'auto'];
   if (algorithm === undefined) throw new EmbedscapeError(`unknown algorithm '${opts.algorithm}'`);
