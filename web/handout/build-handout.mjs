@@ -9,8 +9,9 @@
 // Chromium refuses ES modules and fetch() on file:// pages, so:
 //   * the page's modules (web/index.html → web/app/main.js → …) are bundled into one classic script
 //     (bundle.mjs); web/engine/engine.mjs is replaced by a shim over the classic engine build;
-//   * the worker (web/worker.js and its imports) is bundled too and started from a Blob made of the
-//     classic engine (web/engine/engine.classic.js, wasm inlined) followed by that bundle;
+//   * the worker is the single-file worker of web/worker/build-inline.mjs (the classic engine,
+//     web/engine/engine.classic.js, wasm inlined, followed by web/worker/worker.js bundled), started
+//     from a Blob;
 //   * the model files and sample sets are embedded as base64 in classic scripts, and adapter.js
 //     answers the page's fetch() calls for them from memory (the model's script, tens of MB, is only
 //     loaded when the page first reads a model file, so the page is usable at once).
@@ -22,6 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundle } from './bundle.mjs';
+import { inlineWorkerSource } from '../worker/build-inline.mjs';
 import { makeZip } from './zip.mjs';
 import { MODEL_FILES } from '../lib/modelfiles.js';
 
@@ -142,10 +144,15 @@ export async function buildHandout(o) {
   });
   if (/<script\s+type=["']module["']/i.test(html)) throw new BuildError('web/index.html has an inline module script; the handout bundler only follows <script type="module" src>');
   if (!entries.length) throw new BuildError('web/index.html has no <script type="module" src=…> to bundle');
-  const replace = { 'web/engine/engine.mjs': await readFile(path.join(HERE, 'engine-shim.js'), 'utf8') };
+  // the page never loads the engine; its workers are the single-file worker (inline.js's source),
+  // started from a Blob by adapter.js, so the bundle needs neither
+  const replace = {
+    'web/engine/engine.mjs': await readFile(path.join(HERE, 'engine-shim.js'), 'utf8'),
+    'web/worker/inline.js': 'export default (self.EMBEDSCAPE_HANDOUT && self.EMBEDSCAPE_HANDOUT.workerSource) || null;\n',
+  };
   // EMBEDSCAPE_MODULES: a promise of the bundled modules by id (for tests and curious attendees' consoles)
   const app = await bundle(entries, { root: ROOT, base: 'web/', replace, exportAs: 'EMBEDSCAPE_MODULES' });
-  const worker = await bundle(['web/worker.js'], { root: ROOT, base: 'web/', replace });
+  const worker = await inlineWorkerSource();
 
   // 2. the folder
   await rm(o.out, { recursive: true, force: true });
@@ -175,7 +182,6 @@ export async function buildHandout(o) {
     }
   }
 
-  const engineSource = await readFile(engineFile, 'utf8');
   const samples = [];
   const samplesDir = path.join(WEB, 'samples');
   if (existsSync(samplesDir)) for (const f of await listFiles(samplesDir)) samples.push([`samples/${f}`, await readFile(path.join(samplesDir, f))]);
@@ -204,7 +210,6 @@ export async function buildHandout(o) {
     'window.EMBEDSCAPE_HANDOUT = window.EMBEDSCAPE_HANDOUT || { files: {}, types: {} };',
     `window.EMBEDSCAPE_HANDOUT.model = ${JSON.stringify(model ? `models/${model.name}/` : null)};`,
     `window.EMBEDSCAPE_HANDOUT.lazy = ${JSON.stringify(model ? lazy : null)};`,
-    `window.EMBEDSCAPE_HANDOUT.engineSource = ${JSON.stringify(engineSource)};`,
     `window.EMBEDSCAPE_HANDOUT.workerSource = ${JSON.stringify(worker.code)};`,
     '',
   ].join('\n');
