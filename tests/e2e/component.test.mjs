@@ -272,7 +272,7 @@ test('<embedscape-map> served from another origin (a CDN) shows the map and embe
     await page.evaluate(() => document.querySelector('#m').shadowRoot.querySelector('.live button').click());
     const detail = await placed;
     assert.equal(detail.nearest[0].index, 10);
-    assert.ok(cdn.requests.includes('/web/worker.js'), 'the workers came from the CDN');
+    assert.ok(cdn.requests.includes('/web/worker/inline.js'), 'the workers came from the CDN (its single-file worker, started from a same-origin Blob)');
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();

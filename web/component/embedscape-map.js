@@ -195,7 +195,7 @@ export class EmbedscapeMap extends HTMLElement {
     this._loadedSrc = null;
     this._abort = null;
     this._activeCluster = null;
-    this._live = null; // {model, vectors} once the model attribute is used
+    this._live = null; // {model, session} once the model attribute is used
     this._pinAt = null;
 
     this._el.bar.addEventListener('click', (e) => {
@@ -328,7 +328,7 @@ export class EmbedscapeMap extends HTMLElement {
     el.body.hidden = false;
     el.live.hidden = !this.getAttribute('model');
     el.pin.hidden = true;
-    this._live = null;
+    this._dropLive();
     this._activeCluster = null;
     if (!this.view) {
       this.view = new MapView(el.canvas, {
@@ -531,16 +531,21 @@ export class EmbedscapeMap extends HTMLElement {
       if (!this._live) {
         out.textContent = 'Loading the model…';
         const api = await import('../embedscape.js');
-        const model = await api.loadModel(new URL(modelUrl, this.ownerDocument?.baseURI ?? location.href).href, { pool: workerPool(api) });
+        const model = await api.loadModel(new URL(modelUrl, this.ownerDocument?.baseURI ?? location.href).href);
         out.textContent = `Embedding the ${this.map.n} texts of the map (once)…`;
-        const vectors = await model.embed(this.map.texts, {
-          onProgress: (p) => { if (p?.total) out.textContent = `Embedding the texts of the map: ${Math.floor((100 * p.done) / p.total)}%`; },
+        // the map's texts are embedded into a session: their vectors stay in its worker, where the
+        // nearest texts of a reader's sentence are found
+        const session = await api.createSession({ model });
+        session.setTexts(this.map.texts);
+        await session.run({
+          until: 'vectors',
+          onProgress: (p) => { if (p.status === 'embed' && p.total) out.textContent = `Embedding the texts of the map: ${Math.floor((100 * p.done) / p.total)}%`; },
         });
-        this._live = { model, vectors: normalizeRows(vectors) };
+        this._live = { model, session };
       }
-      const { model, vectors } = this._live;
-      const q = normalizeRows(await model.embed([text]));
-      const near = nearest(vectors, q.data, 5, this.map.texts);
+      const { model, session } = this._live;
+      const q = await model.embed(text);
+      const near = (await session.similar(q.data, 5)).map(({ index, score }) => ({ index, sim: score, text: this.map.texts[index] }));
       // where UMAP would start a new point: a mean of its nearest neighbours' positions, weighted by
       // a kernel on their similarity so that the closest ones dominate (an exact match lands on itself)
       let sx = 0, sy = 0, sw = 0;
@@ -560,6 +565,14 @@ export class EmbedscapeMap extends HTMLElement {
     }
   }
 
+  /** Frees the session and model of live placement (a new map needs its texts embedded again). */
+  _dropLive() {
+    const live = this._live;
+    this._live = null;
+    live?.session.dispose().catch(() => {});
+    live?.model.dispose().catch(() => {});
+  }
+
   _placePin() {
     const pin = this._el.pin;
     if (!this._pinAt || !this.view) { pin.hidden = true; return; }
@@ -568,45 +581,6 @@ export class EmbedscapeMap extends HTMLElement {
     pin.style.top = `${y}px`;
     pin.hidden = false;
   }
-}
-
-let crossOriginPool = null;
-
-/**
- * The worker pool for live embedding. Browsers start workers only from the page's own origin, so
- * when this component is served from elsewhere (a CDN), each worker starts from a same-origin Blob
- * that imports the real worker module (which the CDN serves with CORS, as module scripts need).
- */
-function workerPool(api) {
-  const workerUrl = new URL('../worker.js', import.meta.url);
-  if (typeof location === 'undefined' || workerUrl.origin === location.origin) return undefined; // the shared pool
-  if (!crossOriginPool) {
-    const blob = new Blob([`import ${JSON.stringify(workerUrl.href)};\n`], { type: 'text/javascript' });
-    crossOriginPool = new api.WorkerPool({ workerUrl: URL.createObjectURL(blob) });
-  }
-  return crossOriginPool;
-}
-
-function normalizeRows(m) {
-  const out = new Float32Array(m.data.length);
-  for (let i = 0; i < m.n; i++) {
-    let s = 0;
-    for (let k = 0; k < m.dim; k++) s += m.data[i * m.dim + k] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let k = 0; k < m.dim; k++) out[i * m.dim + k] = m.data[i * m.dim + k] * inv;
-  }
-  return { data: out, n: m.n, dim: m.dim };
-}
-
-function nearest(vectors, q, k, texts) {
-  const sims = [];
-  for (let i = 0; i < vectors.n; i++) {
-    let s = 0;
-    for (let d = 0; d < vectors.dim; d++) s += vectors.data[i * vectors.dim + d] * q[d];
-    sims.push(s);
-  }
-  const idx = sims.map((_, i) => i).sort((a, b) => sims[b] - sims[a] || a - b).slice(0, k);
-  return idx.map((i) => ({ index: i, sim: sims[i], text: texts[i] }));
 }
 
 if (typeof customElements !== 'undefined' && !customElements.get('embedscape-map')) {

@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import '../lib/platform.node.js';
 import { bundle } from './bundle.mjs';
 import { inlineWorkerSource } from '../worker/build-inline.mjs';
 import { makeZip } from './zip.mjs';

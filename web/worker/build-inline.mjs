@@ -17,8 +17,10 @@ export async function inlineWorkerSource() {
   const engine = await readFile(path.join(ROOT, 'web', 'engine', 'engine.classic.js'), 'utf8');
   const shim = await readFile(path.join(ROOT, 'web', 'handout', 'engine-shim.js'), 'utf8');
   const worker = await bundle(['web/worker/worker.js'], { root: ROOT, base: 'web/', replace: { 'web/engine/engine.mjs': shim } });
-  // module URLs inside the bundle resolve against the worker's own address (a blob: URL)
-  return { code: `var __bundleBase = self.location.href;\n${engine}\n;\n${worker.code}`, modules: worker.modules };
+  // import.meta.url inside the bundle: the worker's address without its blob: prefix (a blob: URL is
+  // not a base URL), or file:/// where even that is opaque (blob:null/… on file:// pages)
+  const base = "var __bundleBase = (function () { try { var u = String(self.location.href).replace(/^blob:/, ''); new URL('x', u); return u; } catch (e) { return 'file:///'; } })();";
+  return { code: `${base}\n${engine}\n;\n${worker.code}`, modules: worker.modules };
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
