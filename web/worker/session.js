@@ -108,7 +108,7 @@ async function runLayout(ctx, s, name, opts, { snapshots }) {
     aborted: ctx.aborted,
     yield: ctx.yield,
     onEpoch: (e) => {
-      ctx.progress({ status: name, done: e.epoch, total: e.nEpochs, ...(snapshots && e.embedding ? { embedding: e.embedding } : {}) });
+      ctx.progress({ status: name, done: e.epoch, total: e.nEpochs, epoch: e.epoch, nEpochs: e.nEpochs, ...(snapshots && e.embedding ? { embedding: e.embedding } : {}) });
     },
     keepEpoch: snapshots ? (epoch, nEpochs) => {
       if (epoch === 0) { stride = snapshotStride(s.n, nEpochs); return true; }
