@@ -598,6 +598,8 @@ export interface SessionResult {
   clusters: ClusterKeywords[];
   condensedTree: CondensedTree | null;
   minSamples: number | null;
+  /** the last tree stage: whether its spanning tree was kept from before (one per min_samples), and its time in the worker */
+  tree: { reused: boolean; ms: number } | null;
   clusterSpace: 'layout' | 'layout5';
   /** the stages the last run() computed */
   ran: SessionStage[];

@@ -176,7 +176,7 @@ export class Session {
         o.onProgress?.({ status: 'stage', stage, done: i + 1, total: todo.length });
       }
       this.result.ran = todo;
-      return this.result;
+      return { ...this.result }; // this run's results; session.result moves on with later runs
     } finally {
       release();
     }
@@ -225,6 +225,7 @@ export class Session {
         const minSamples = o.hdbscan.minSamples ?? o.hdbscan.minClusterSize;
         const res = await this._call(OP.SESSION_STAGE, { stage: 'tree', space: o.clusterOn, minSamples }, signal);
         r.minSamples = res.minSamples;
+        r.tree = { reused: res.reused, ms: res.ms };
         return;
       }
       case 'labels': {
@@ -321,7 +322,7 @@ export class Session {
 function emptyResult() {
   return {
     texts: [], xy: null, layoutInfo: null, snapshotEpochs: [], labels: null, probabilities: null, outlierScores: null,
-    nClusters: 0, clusters: [], condensedTree: null, minSamples: null, clusterSpace: 'layout', ran: [],
+    nClusters: 0, clusters: [], condensedTree: null, minSamples: null, tree: null, clusterSpace: 'layout', ran: [],
   };
 }
 

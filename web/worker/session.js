@@ -121,10 +121,12 @@ async function runLayout(ctx, s, name, opts, { snapshots }) {
   return r;
 }
 
+/** The spanning tree of a space for min_samples: kept from before when it was built already. {h, reused} */
 function treeFor(ctx, s, space, minSamples) {
   const sp = s.space(space);
   const key = `${space}:${sp.version}:${minSamples}`;
   let h = s.trees.get(key);
+  const reused = !!h;
   if (h) {
     s.trees.delete(key); // most recently used last
   } else {
@@ -136,7 +138,7 @@ function treeFor(ctx, s, space, minSamples) {
     }
   }
   s.trees.set(key, h);
-  return h;
+  return { h, reused };
 }
 
 /** The condensed tree arrays and what the page draws from them (transferable). */
@@ -156,14 +158,15 @@ const stages = {
     const r = await runLayout(ctx, s, 'layout5', opts, { snapshots: false });
     return { info: r.info };
   },
-  /** {space, minSamples} -> {minSamples used, algorithm} */
+  /** {space, minSamples} -> {n, minSamples used, reused: whether the tree was kept from before, ms} */
   async tree(ctx, s, { space = 'layout', minSamples }) {
-    const h = treeFor(ctx, s, space, minSamples);
-    return { n: h.n, minSamples: ctx.engine.raw('es_hdbscan_min_samples_used', h.ptr) };
+    const t0 = performance.now();
+    const { h, reused } = treeFor(ctx, s, space, minSamples);
+    return { n: h.n, minSamples: ctx.engine.raw('es_hdbscan_min_samples_used', h.ptr), reused, ms: performance.now() - t0 };
   },
   /** {space, minSamples, select: HDBSCAN selection options} -> labels, probabilities, outlierScores, condensedTree */
   async labels(ctx, s, { space = 'layout', minSamples, select }) {
-    const h = treeFor(ctx, s, space, minSamples);
+    const { h } = treeFor(ctx, s, space, minSamples);
     const r = hdbscanSelect(ctx.engine, h, { ...select, minSamples, condensedTree: true });
     s.labels = { ...r, space, minSamples };
     const out = {
