@@ -119,6 +119,8 @@ export declare class WorkerPool {
   start(): Promise<void>;
   /** each worker's engine */
   stats(): Promise<WorkerInfo[]>;
+  /** stops worker i as if it had crashed (its tasks reject; it restarts on its next task) */
+  kill(i: number): void;
   /** calls fn(index, generation) when a worker died (its state is gone); returns an unsubscribe function */
   onWorkerLost(fn: (index: number, generation: number) => void): () => void;
   /** stops every worker; pending tasks reject with an AbortError */
