@@ -99,6 +99,8 @@ export interface WorkerInfo {
   simd: boolean;
   /** bytes of wasm memory (it grows and never shrinks) */
   heapBytes: number;
+  /** bytes of it in use by allocations (what a leak makes grow) */
+  heapInUse: number;
   state: string[];
 }
 
