@@ -340,8 +340,9 @@ export declare const MAP_VERSION: 1;
  */
 export declare function createMapFile(m: CreateMapFileInput): MapFile;
 /**
- * Validates a map (a parsed object, or its JSON text) and adds typed arrays. Throws EmbedscapeError
- * naming the problem (bad JSON, wrong format or version, lengths, non-finite coordinates, labels < -1).
+ * Validates a map (a parsed object, or its JSON text) as hostile input and returns a checked copy with
+ * typed arrays added (unknown fields kept). Throws EmbedscapeError naming the field and index of the
+ * first violation, e.g. `map file: labels[17] must be an integer >= -1, got "x"`.
  */
 export declare function parseMapFile(input: unknown): ParsedMapFile;
 
