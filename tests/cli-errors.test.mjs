@@ -313,3 +313,27 @@ test('the option tables and --help come from the specs of web/lib/options.js', (
   assert.match(cli(['embed', '--help']).stdout, /--dtype auto\|f32\|f16\|q8/);
   assert.match(cli(['map', '--help']).stdout, /--dtype auto\|f32\|f16\|q8/);
 });
+
+test('the JS API refuses the same out-of-range whole numbers: nothing wraps into the engine', async () => {
+  const { createEngine } = await import('../web/lib/engine.js');
+  const { runUmapWith, knnSearchWith } = await import('../web/lib/umap.js');
+  const { hdbscanRun } = await import('../web/lib/hdbscan.js');
+  const e = await createEngine();
+  const m = { data: Float32Array.from({ length: 60 }, (_, i) => Math.sin(i * 1.3)), n: 20, dim: 3 };
+  for (const [opts, re] of [
+    [{ nEpochs: 1e11 }, /nEpochs must be a whole number >= 1 and <= 2147483647, got 100000000000/],
+    [{ nNeighbors: 4294967301 }, /nNeighbors must be .*<= 2147483647/],
+    [{ seed: 2 ** 32 }, /seed must be a whole number >= 0 and <= 4294967295/],
+    [{ seed: 1e20 }, /seed must be/],
+    [{ seed: -1 }, /seed must be/],
+  ]) await assert.rejects(runUmapWith(e, m, opts), re, JSON.stringify(opts));
+  assert.throws(() => knnSearchWith(e, m, { k: 3, seed: 2 ** 40 }), /seed must be .*<= 4294967295/);
+  for (const [opts, re] of [
+    [{ minClusterSize: 4294967301 }, /minClusterSize must be a whole number >= 2 and <= 2147483647, got 4294967301/],
+    [{ minSamples: 2 ** 32 + 3 }, /minSamples must be .*<= 2147483647/],
+    [{ maxClusterSize: 2 ** 31 }, /maxClusterSize must be/],
+  ]) assert.throws(() => hdbscanRun(e, m, opts), re, JSON.stringify(opts));
+  // the largest seed runs
+  const r = await runUmapWith(e, m, { seed: 2 ** 32 - 1, nEpochs: 5 });
+  assert.equal(r.embedding.n, 20);
+});

@@ -16,6 +16,7 @@
 
 import { EmbedscapeError, AbortError } from './engine.js';
 import { getDefaultPool } from './pool.js';
+import { INT_MAX } from './options.js';
 
 const METHODS = { eom: 0, leaf: 1 };
 const ALGORITHMS = { auto: 0, prims: 1, boruvka_kdtree: 2, prims_kdtree: 3 };
@@ -70,8 +71,9 @@ function toMatrix(points) {
   throw new EmbedscapeError('points must be a Matrix {data: Float32Array, n, dim} or an array of rows');
 }
 
+// within the engine's C int: 4294967301 must not become 5
 function intOpt(v, name, min) {
-  if (!Number.isInteger(v) || v < min) throw new EmbedscapeError(`${name} must be a whole number >= ${min}, got ${v}`);
+  if (!Number.isInteger(v) || v < min || v > INT_MAX) throw new EmbedscapeError(`${name} must be a whole number >= ${min} and <= ${INT_MAX}, got ${v}`);
   return v;
 }
 

@@ -16,6 +16,7 @@
 
 import { EmbedscapeError, AbortError } from './engine.js';
 import { getDefaultPool } from './pool.js';
+import { INT_MAX, SEED_MAX } from './options.js';
 
 const METRICS = { euclidean: 0, cosine: 1 };
 const INITS = { spectral: 0, random: 1 };
@@ -41,10 +42,11 @@ function choice(name, value, table) {
   return table[value];
 }
 
-function num(name, v, { int = false, min = -Infinity } = {}) {
+// whole numbers stay within the engine's C int (seeds: 0 … 2^32-1), so nothing wraps on the way in
+function num(name, v, { int = false, min = -Infinity, max = int ? INT_MAX : Infinity } = {}) {
   if (v === undefined || v === null) return NaN; // NaN slot = engine default
-  if (typeof v !== 'number' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < min) {
-    throw new EmbedscapeError(`${name} must be ${int ? 'a whole number' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got ${v}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < min || v > max) {
+    throw new EmbedscapeError(`${name} must be ${int ? 'a whole number' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` and <= ${max}` : ''}, got ${v}`);
   }
   return v;
 }
@@ -69,7 +71,7 @@ function umapOptionVector(o) {
     num('repulsionStrength', p.repulsionStrength, { min: 0 }),
     num('a', p.a ?? 0, { min: 0 }),
     num('b', p.b ?? 0, { min: 0 }),
-    num('seed', p.seed, { int: true, min: 0 }),
+    num('seed', p.seed, { int: true, min: 0, max: SEED_MAX }),
     choice('knn', p.knn, KNN),
     p.knnExactMaxN === undefined ? NaN : num('knnExactMaxN', p.knnExactMaxN, { int: true, min: 1 }),
   ]);
@@ -141,7 +143,7 @@ export function knnSearchWith(engine, matrix, opts = {}) {
   const k = num('k', opts.k ?? 15, { int: true, min: 1 });
   const metric = choice('metric', opts.metric ?? 'cosine', METRICS);
   const method = choice('method', opts.method ?? 'auto', KNN);
-  const seed = num('seed', opts.seed ?? 42, { int: true, min: 0 });
+  const seed = num('seed', opts.seed ?? 42, { int: true, min: 0, max: SEED_MAX });
   return engine.scoped((alloc, copy) => {
     const x = copy(matrix.data);
     const idx = alloc(4 * n * k);
