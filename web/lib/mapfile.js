@@ -95,11 +95,15 @@ function array(m, key, n) {
   return a;
 }
 
+/** Largest magnitude a coordinate may have: it is drawn from a Float32Array. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 function finiteArray(m, key, n, unit) {
   const a = array(m, key, n);
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${key}[${i}]`, unit ? 'a number in [0, 1]' : 'a finite number', v);
+    if (!unit && !(Math.abs(v) <= FLOAT32_MAX)) fail(`${key}[${i}]`, `a finite number within ±${FLOAT32_MAX.toPrecision(3)} (float32)`, v);
     if (unit && !(v >= 0 && v <= 1)) fail(`${key}[${i}]`, 'a number in [0, 1]', v);
   }
   return a;
