@@ -123,7 +123,7 @@ async function resolveModel(o) {
     const defaults = {};
     for (const opt of convert.options ?? []) if (opt.default !== undefined) defaults[opt.name.replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = opt.default;
     await convert.run({ ...defaults, model: dir, dtype: o.dtype, output: out }, { stdout: process.stdout, stderr: process.stderr });
-    const { getDefaultPool } = await import('../lib/pool.js');
+    const { getDefaultPool } = await import('../embedscape.node.js');
     getDefaultPool().dispose();
     dir = out;
     name = `${name}-${o.dtype}`;
