@@ -28,6 +28,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const WEB = path.join(ROOT, 'web');
 
+const NOTICES = 'THIRD_PARTY_NOTICES.txt';
 const MODEL_FILES = ['config.json', 'tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json',
   'modules.json', 'sentence_bert_config.json', '1_Pooling/config.json', 'model.safetensors'];
 const TYPES = { '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.csv': 'text/csv; charset=utf-8',
@@ -176,6 +177,10 @@ export async function buildHandout(o) {
     }
   }
 
+  // the licences: embedscape's, and the notices of the third-party code compiled into the engine
+  await put('LICENSE.txt', await readFile(path.join(ROOT, 'LICENSE')));
+  if (!written.has(NOTICES)) await put(NOTICES, await readFile(path.join(WEB, NOTICES)));
+
   const engineSource = await readFile(engineFile, 'utf8');
   const samples = [];
   const samplesDir = path.join(WEB, 'samples');
@@ -224,7 +229,10 @@ export async function buildHandout(o) {
     'Open index.html (double-click it). Everything runs inside your browser, without internet:',
     'the page, the WebAssembly engine, the sample texts' + (model ? ` and the language model (${model.name}).` : '.'),
     model ? '' : 'No model is inside this copy: the page asks you to choose a model folder (see models/README.md of the project).',
-    'Tested in Chromium. Nothing you paste leaves your computer.',
+    'Tested in Chromium and Firefox. Nothing you paste leaves your computer.',
+    '',
+    `Licences: LICENSE.txt (embedscape, MIT) and ${NOTICES} (the code compiled into the engine).`,
+    model ? `The model inside (${model.name}) comes under its own licence: see its model card.` : '',
     '',
   ].join('\n'));
 
