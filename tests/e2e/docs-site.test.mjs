@@ -134,27 +134,24 @@ async function checkLiveText(page) {
 
 /** Both sites in one browser: `open()` gives {page, errors: () => [...], close}. */
 async function checkBothSites(open, browserName, modelDir) {
+  const a = await open();
+  if (!a) return;
   const saved = await serveStatic(savedSite, {}, { headers: { 'content-security-policy': recipe.csp[0] } });
   const live = await serveStatic(liveSite, { '/assets/models/bert-tiny/': modelDir }, { headers: { 'content-security-policy': recipe.csp[1] } });
   try {
-    const a = await open();
-    if (!a) return;
-    try {
-      await checkSavedMap(a.page, `${saved.url}${PAGE}`, `${browserName}-saved.png`);
-      checkServed(saved, savedSite);
-      assert.ok(!saved.requests.some((p) => /embedscape\.js|engine|worker/.test(p)), `no engine for a saved map: ${saved.requests.join(' ')}`);
-      assert.deepEqual(a.errors(), [], 'no console errors (a refused CSP directive is one)');
+    await checkSavedMap(a.page, `${saved.url}${PAGE}`, `${browserName}-saved.png`);
+    checkServed(saved, savedSite);
+    assert.ok(!saved.requests.some((p) => /embedscape\.js|engine|worker/.test(p)), `no engine for a saved map: ${saved.requests.join(' ')}`);
+    assert.deepEqual(a.errors(), [], 'no console errors (a refused CSP directive is one)');
 
-      await checkSavedMap(a.page, `${live.url}${PAGE}`, `${browserName}-live.png`);
-      await checkLiveText(a.page);
-      await (await a.page.$('embedscape-map')).screenshot({ path: path.join(ART, `${browserName}-live-placed.png`) });
-      checkServed(live, liveSite);
-      assert.ok(live.requests.includes('/assets/embedscape/worker.js'), 'the workers came from the copied files');
-      assert.deepEqual(a.errors(), [], 'no console errors (a refused CSP directive is one)');
-    } finally {
-      await a.close();
-    }
+    await checkSavedMap(a.page, `${live.url}${PAGE}`, `${browserName}-live.png`);
+    await checkLiveText(a.page);
+    await (await a.page.$('embedscape-map')).screenshot({ path: path.join(ART, `${browserName}-live-placed.png`) });
+    checkServed(live, liveSite);
+    assert.ok(live.requests.includes('/assets/embedscape/worker.js'), 'the workers came from the copied files');
+    assert.deepEqual(a.errors(), [], 'no console errors (a refused CSP directive is one)');
   } finally {
+    await a.close();
     await saved.close();
     await live.close();
   }

@@ -96,10 +96,10 @@ async function checkClusteredMap(page, n) {
 test('Firefox: the page embeds a sample set with a random model and draws a clustered map; hover, CSP, no errors', { timeout: 180_000 }, async (t) => {
   const modelDir = needShared(t, 'fixtures', 'bert-tiny');
   if (!modelDir) return;
-  const srv = await serve(ROOT, { '/__model/bert-tiny/': modelDir });
   const tab = await openTab(t, firefox, { width: 1280, height: 900 });
-  if (!tab) { await srv.close(); return; }
+  if (!tab) return;
   const { page } = tab;
+  const srv = await serve(ROOT, { '/__model/bert-tiny/': modelDir });
   try {
     await page.goto(`${srv.url}/web/?model=/__model/bert-tiny/`);
     await page.waitForFunction(() => globalThis.embedscape?.api, { timeout: 20_000 });
@@ -163,10 +163,10 @@ test('Firefox: the handout opened from file:// embeds a sample set and draws a c
 test('Firefox: <embedscape-map> draws a saved map, answers hover and search, and places a reader\'s sentence', { timeout: 120_000 }, async (t) => {
   const modelDir = needShared(t, 'fixtures', 'bert-tiny');
   if (!modelDir) return;
-  const srv = await serveStatic(ROOT, { '/model/': modelDir });
   const tab = await openTab(t, firefox);
-  if (!tab) { await srv.close(); return; }
+  if (!tab) return;
   const { page } = tab;
+  const srv = await serveStatic(ROOT, { '/model/': modelDir });
   try {
     await page.goto(`${srv.url}/web/examples/docs.html`);
     await page.waitForFunction(() => document.querySelector('#topics')?.map != null, { timeout: 20_000 });
