@@ -15,6 +15,7 @@ import path from 'node:path';
 import { ROOT, artifactDir, needShared } from '../helpers.mjs';
 import { serveStatic, launchChromium, countColors } from './browser.helpers.mjs';
 import { startFirefox, openTab } from './firefox.helpers.mjs';
+import { placeText } from './map-checks.mjs';
 import { clusterColor } from '../../web/lib/palette.js';
 
 const ART = artifactDir('docs-site');
@@ -114,20 +115,7 @@ async function checkSavedMap(page, url, shot) {
 
 /** Places a text of the map with the live copy; it must be its own nearest neighbour. */
 async function checkLiveText(page) {
-  const text = MAP.texts[7];
-  await page.evaluate((s) => {
-    const el = document.querySelector('embedscape-map');
-    globalThis.__placed = null;
-    el.addEventListener('embedscape-place', (e) => { globalThis.__placed = e.detail; }, { once: true });
-    el.shadowRoot.querySelector('.live input').value = s;
-    el.shadowRoot.querySelector('.live button').click();
-  }, text);
-  const detail = await until(page, () => {
-    const out = document.querySelector('embedscape-map').shadowRoot.querySelector('.live output').textContent;
-    if (/^Could not embed/.test(out)) return { error: out };
-    return globalThis.__placed;
-  }, null, 'the reader\'s text to be placed', 60_000);
-  assert.ok(!detail.error, detail.error);
+  const detail = await placeText(page, 'embedscape-map', MAP.texts[7]);
   assert.equal(detail.nearest[0].index, 7);
   assert.ok(detail.nearest[0].sim > 0.9999, `cosine ${detail.nearest[0].sim}`);
 }

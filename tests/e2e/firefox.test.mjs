@@ -14,6 +14,7 @@ import { ROOT, artifactDir, needShared, shared } from '../helpers.mjs';
 import { serveStatic, countColors } from './browser.helpers.mjs';
 import { serve } from './page-server.mjs';
 import { startFirefox, openTab, provokeInlineScript, hoverAt, shotOf } from './firefox.helpers.mjs';
+import { hoverLonelyPoint, checkComponentSearch, addLiveMap, placeText } from './map-checks.mjs';
 import { buildHandout } from '../../web/handout/build-handout.mjs';
 import { clusterColor } from '../../web/lib/palette.js';
 
@@ -52,31 +53,6 @@ async function runSample(page) {
   assert.equal(error, '', 'the page shows no error');
   assert.equal(await page.evaluate(() => document.body.dataset.phase), 'ready');
   return page.evaluate(() => document.getElementById('texts').value.split('\n'));
-}
-
-/** Hovers a point with no other point within 12 px; returns its index, its text and the tooltip's. */
-async function hoverLonelyPoint(page) {
-  await page.$eval('#map', (c) => c.scrollIntoView({ block: 'center' }));
-  const target = await page.evaluate(() => {
-    const v = globalThis.embedscape.view;
-    const pos = (i) => v.pointPosition(i);
-    const lonely = (i) => {
-      const [x, y] = pos(i);
-      if (x < 10 || y < 10 || x > v.cssW - 10 || y > v.cssH - 10) return false;
-      for (let j = 0; j < v.n; j++) if (j !== i && Math.hypot(pos(j)[0] - x, pos(j)[1] - y) < 12) return false;
-      return true;
-    };
-    for (let i = 0; i < v.n; i++) {
-      if (!lonely(i)) continue;
-      const r = v.canvas.getBoundingClientRect();
-      return { i, x: r.left + pos(i)[0], y: r.top + pos(i)[1], text: v.texts[i] };
-    }
-    return null;
-  });
-  assert.ok(target, 'some point on the map stands alone');
-  await hoverAt(page, target.x, target.y);
-  await page.waitForSelector('#tooltip:not([hidden])', { timeout: 5000 });
-  return { ...target, shown: await page.$eval('#tooltip .tip-text', (e) => e.textContent) };
 }
 
 /** Checks a finished page run: legend = labels, at least two clusters drawn in their colours. */
@@ -199,38 +175,13 @@ test('Firefox: <embedscape-map> draws a saved map, answers hover and search, and
     await page.mouse.move(5, 5);
 
     // search: the count is the number of texts containing the word
-    const word = MAP.clusters[0].keywords[0].word;
-    await page.evaluate((w) => {
-      const s = document.querySelector('#topics').shadowRoot.querySelector('input[type=search]');
-      s.value = w;
-      s.dispatchEvent(new Event('input'));
-    }, word);
-    const want = MAP.texts.filter((s) => s.toLowerCase().includes(word.toLowerCase())).length;
-    const count = await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('.count').textContent);
-    assert.equal(count, `${want} match${want === 1 ? '' : 'es'}`);
+    await checkComponentSearch(page, '#topics', MAP.clusters[0].keywords[0].word, MAP.texts);
     await shotOf(page, '#topics', ART, 'component-search.png');
 
     // model=: a reader's sentence is embedded in Firefox's workers and placed among its neighbours
-    await page.evaluate(() => {
-      const el = document.createElement('embedscape-map');
-      el.id = 'live';
-      el.setAttribute('src', 'five-topics.map.json');
-      el.setAttribute('model', '/model/');
-      el.setAttribute('loading', 'eager');
-      el.style.height = '420px';
-      document.querySelector('main').prepend(el);
-      el.scrollIntoView();
-    });
+    await addLiveMap(page, { id: 'live', src: 'five-topics.map.json', model: '/model/' });
     await page.waitForFunction(() => document.querySelector('#live')?.map != null, { timeout: 20_000 });
-    const detail = await page.evaluate((s) => new Promise((resolve, reject) => {
-      const el = document.querySelector('#live');
-      el.addEventListener('embedscape-place', (e) => resolve(e.detail), { once: true });
-      const out = () => el.shadowRoot.querySelector('.live output').textContent;
-      const poll = setInterval(() => { if (/^Could not embed/.test(out())) { clearInterval(poll); reject(new Error(out())); } }, 100);
-      setTimeout(() => { clearInterval(poll); reject(new Error(`no placement: ${out()}`)); }, 60_000);
-      el.shadowRoot.querySelector('.live input').value = s;
-      el.shadowRoot.querySelector('.live button').click();
-    }), MAP.texts[3]);
+    const detail = await placeText(page, '#live', MAP.texts[3]);
     assert.equal(detail.nearest[0].index, 3, 'a text of the map is its own nearest neighbour');
     assert.ok(detail.nearest[0].sim > 0.9999, `cosine ${detail.nearest[0].sim}`);
     const xs = detail.nearest.map((n) => MAP.x[n.index]), ys = detail.nearest.map((n) => MAP.y[n.index]);
