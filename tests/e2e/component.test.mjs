@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, artifactDir, needShared } from '../helpers.mjs';
 import { serveStatic, launchChromium, countColors } from './browser.helpers.mjs';
+import { checkComponentSearch, addLiveMap } from './map-checks.mjs';
 import { clusterColor } from '../../web/lib/palette.js';
 
 const MAP = JSON.parse(readFileSync(path.join(ROOT, 'web', 'examples', 'five-topics.map.json'), 'utf8'));
@@ -75,15 +76,7 @@ test('<embedscape-map> renders the saved map of the example docs page', async (t
     await page.mouse.move(5, 5);
 
     // --- search: the count of matches is the number of texts containing the word
-    const word = MAP.clusters[0].keywords[0]?.word ?? 'the';
-    await page.evaluate((w) => {
-      const s = document.querySelector('#topics').shadowRoot.querySelector('input[type=search]');
-      s.value = w;
-      s.dispatchEvent(new Event('input'));
-    }, word);
-    const want = MAP.texts.filter((s) => s.toLowerCase().includes(word.toLowerCase())).length;
-    const count = await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('.count').textContent);
-    assert.equal(count, `${want} match${want === 1 ? '' : 'es'}`);
+    await checkComponentSearch(page, '#topics', MAP.clusters[0].keywords[0]?.word ?? 'the', MAP.texts);
     await page.locator('#topics').screenshot({ path: path.join(shots, 'docs-search.png') });
 
     // --- zoom buttons and the legend's highlight
@@ -230,14 +223,7 @@ test('<embedscape-map model=…> places a reader\'s own text, loading the engine
   const { page } = b;
   try {
     await page.goto(`${local.url}/web/examples/docs.html`);
-    await page.evaluate(() => {
-      const el = document.createElement('embedscape-map');
-      el.id = 'live';
-      el.setAttribute('src', 'five-topics.map.json');
-      el.setAttribute('model', '/model/');
-      el.setAttribute('loading', 'eager');
-      document.querySelector('main').prepend(el);
-    });
+    await addLiveMap(page, { id: 'live', src: 'five-topics.map.json', model: '/model/' });
     await waitLoaded(page, '#live');
     assert.ok(!local.requests.some((p) => p.startsWith('/model/') || /engine|embedscape\.js/.test(p)), 'nothing heavy before the reader asks');
     assert.equal(await page.evaluate(() => document.querySelector('#live').shadowRoot.querySelector('.live').hidden), false);
