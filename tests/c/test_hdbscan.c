@@ -9,6 +9,7 @@
 
 #include "hdbscan.h"
 #include "hdbscan_sqdist.h"
+#include "npsort.h"
 
 static int failures = 0;
 #define CHECK(cond, ...) do { if (!(cond)) { printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
@@ -123,14 +124,14 @@ static void test_numpy_argsort(void) {
     const double v[17] = {2, 2, 1, 2, 0, 1, 2, 0, 0, 0, 1, 2, 0, 1, 1, 2, 0};
     const int32_t expected[17] = {8, 12, 9, 7, 16, 4, 5, 2, 10, 13, 14, 6, 3, 15, 11, 1, 0};
     int32_t order[17];
-    hdbscan_numpy_argsort(v, 17, order);
+    npsort_argsort_f64(v, 17, order);
     CHECK(memcmp(order, expected, sizeof order) == 0, "numpy argsort order differs");
     /* sorted output for a larger input with many ties, and the heapsort fallback path is reachable */
     int n = 5000;
     double *w = malloc((size_t)n * sizeof *w);
     int32_t *o = malloc((size_t)n * sizeof *o);
     for (int i = 0; i < n; i++) w[i] = (double)((i * 7919) % 13);
-    hdbscan_numpy_argsort(w, n, o);
+    npsort_argsort_f64(w, n, o);
     for (int i = 1; i < n; i++) CHECK(w[o[i - 1]] <= w[o[i]], "argsort not sorted at %d", i);
     free(w);
     free(o);

@@ -8,6 +8,7 @@
 #include "api.h"
 #include "hdbscan.h"
 #include "hdbscan_sqdist.h"
+#include "npsort.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -69,5 +70,5 @@ ES_EXPORT int es_hdbscan_sqdist_check(const float *x, int dim, const int32_t *a,
 
 /* numpy's argsort, exposed for the tests (order_out: n int32). */
 ES_EXPORT void es_hdbscan_numpy_argsort(const double *v, int n, int32_t *order_out) {
-    hdbscan_numpy_argsort(v, n, order_out);
+    npsort_argsort_f64(v, n, order_out);
 }

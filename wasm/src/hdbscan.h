@@ -22,6 +22,8 @@
  *      selection (allow_single_cluster, cluster_selection_epsilon, max_cluster_size), labels numbered
  *      in condensed-tree order, membership probabilities and GLOSH outlier scores.
  * Steps 1-3 depend only on min_samples and are kept in the handle; step 4 is O(n).
+ * Files: hdbscan_mst.c (steps 1-2), npsort.c (numpy's argsort, step 3), hdbscan_tree.c (union-find
+ * labelling and step 4), hdbscan_kdtree.c (the kd-tree), hdbscan.c (this lifecycle).
  *
  * Ties. Mutual reachability distances are very often equal (the max of two core distances), and the
  * order in which equal-weight merges happen decides some splits of the condensed tree. The library
@@ -117,10 +119,5 @@ const int32_t *hdbscan_condensed_child_size(const hdbscan *h);
 /* (n_clusters) the condensed-tree node of each label, and its stability (excess of mass). */
 const int32_t *hdbscan_cluster_nodes(const hdbscan *h);
 const double *hdbscan_cluster_stabilities(const hdbscan *h);
-
-/* numpy's default argsort of doubles (introsort: median-of-3 quicksort, insertion sort below 17
- * elements, heapsort past the depth limit), reproduced step for step: order_out receives 0..n-1
- * permuted exactly as np.argsort(v) (kind='quicksort', without the AVX-512 dispatch) does. */
-void hdbscan_numpy_argsort(const double *v, int n, int32_t *order_out);
 
 #endif
