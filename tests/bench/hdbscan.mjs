@@ -11,6 +11,12 @@
 //                distance matrix, so it runs only up to --r-max points (memory)
 // Parameters: min_cluster_size 15, min_samples 15 (R: minPts 16, which counts the point itself).
 // Medians of --repeat runs (peers slower than 20 s run once). Nothing is asserted.
+//
+// Duplicates (--dup-sizes=200000, --dup-peer=20000, --no-dups to skip): the same generator with exact
+// copies — every row identical; half the rows copies of the other half; a quarter distinct, each
+// four times — through the default path (copies collapsed), and as the peer the all-pairs path
+// (algorithm 'prims', the library's O(n^2) Prim, which every path cost on copies before they were
+// collapsed) at --dup-peer rows, with the labels of the two compared.
 
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -63,6 +69,53 @@ function timeR(data, n, tmp) {
   if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').pop() };
   const [sec, k] = r.stdout.trim().split(/\s+/).map(Number);
   return { ms: sec * 1000, clusters: k };
+}
+
+/** n rows of `kind` ('identical', 'half', 'quarter') built from points(). */
+function duplicated(kind, n) {
+  const d = points(n, 11);
+  if (kind === 'identical') d.fill(1.25);
+  const distinct = kind === 'half' ? n >> 1 : kind === 'quarter' ? n >> 2 : n;
+  let s = 99;
+  for (let i = distinct; i < n && kind !== 'identical'; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = kind === 'half' ? s % distinct : i % distinct;
+    d[2 * i] = d[2 * j];
+    d[2 * i + 1] = d[2 * j + 1];
+  }
+  return d;
+}
+
+function timeRun(engine, data, n, opts, repeat) {
+  const times = [];
+  let r = null;
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    const h = hdbscanPrepare(engine, { data, n, dim: 2 }, { minSamples: MS, ...opts });
+    r = hdbscanSelect(engine, h, { minClusterSize: MCS });
+    times.push(performance.now() - t0);
+    hdbscanFree(engine, h);
+    if (times[0] > 20000) break;
+  }
+  return { ms: median(times), r };
+}
+
+function benchDuplicates(engine, flags, repeat) {
+  const sizes = flag(flags, 'dup-sizes', '200000').split(',').map(Number);
+  const peerN = Number(flag(flags, 'dup-peer', '20000'));
+  console.log(`\nduplicates: min_cluster_size ${MCS}, min_samples ${MS}; peer: all-pairs Prim ('prims') at ${peerN} rows`);
+  console.log('| rows | kind | embedscape | clusters | all-pairs at ' + peerN + ' | ratio | labels equal |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const kind of ['identical', 'half', 'quarter']) {
+    const peerData = duplicated(kind, peerN);
+    const small = timeRun(engine, peerData, peerN, {}, repeat);
+    const peer = timeRun(engine, peerData, peerN, { algorithm: 'prims' }, 1);
+    const same = small.r.labels.every((l, i) => l === peer.r.labels[i]);
+    for (const n of sizes) {
+      const t = timeRun(engine, duplicated(kind, n), n, {}, repeat);
+      console.log(`| ${n} | ${kind} | ${fmt(t.ms)} (${t.r.algorithm}) | ${t.r.nClusters} | ${fmt(peer.ms)} (${fmt(small.ms)} here at ${peerN}) | ${(peer.ms / small.ms).toFixed(0)}x at ${peerN} | ${same ? 'yes' : 'NO'} |`);
+    }
+  }
 }
 
 export default async function (flags = []) {
@@ -149,4 +202,5 @@ export default async function (flags = []) {
   for (const r of rows) {
     console.log(`| ${r.n} | ${fmt(r.es)} | ${fmt(r.slider)} | ${r.ts !== undefined ? fmt(r.ts) : 'skipped'} | ${r.ts !== undefined ? (r.ts / r.es).toFixed(0) + 'x' : '-'} | ${r.r !== undefined ? fmt(r.r) : 'skipped'} | ${r.r !== undefined ? (r.r / r.es).toFixed(1) + 'x' : '-'} |`);
   }
+  if (!flags.includes('--no-dups')) benchDuplicates(engine, flags, repeat);
 }

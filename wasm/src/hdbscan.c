@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hdbscan_mst.h"
+#include "hdbscan_neighbors.h"
 #include "hdbscan_tree.h"
 
 struct hdbscan {
@@ -62,31 +63,28 @@ void hdbscan_free(hdbscan *h) {
 
 /* ====================================================================== create */
 
-es_status hdbscan_create(const float *x, int n, int dim, const hdbscan_tree_params *params, hdbscan **out,
-                         es_error *err) {
-    if (!out) return es_fail(err, ES_ERR_ARG, "hdbscan_create: out is NULL");
-    *out = NULL;
-    hdbscan_tree_params p = params ? *params : hdbscan_tree_default_params();
-    if (n < 1) return es_fail(err, ES_ERR_ARG, "HDBSCAN needs at least one point, got %d", n);
-    if (dim < 1) return es_fail(err, ES_ERR_ARG, "HDBSCAN needs points of dimension >= 1, got %d", dim);
-    if (!x) return es_fail(err, ES_ERR_ARG, "hdbscan_create: x is NULL");
-    if ((double)n * dim > 2147483647.0) return es_fail(err, ES_ERR_ARG, "input too large: %d x %d values", n, dim);
-    if (n > 1073741823) return es_fail(err, ES_ERR_ARG, "too many points: %d", n);
-    if (p.min_samples < 1) return es_fail(err, ES_ERR_ARG, "min_samples must be >= 1, got %d", p.min_samples);
-    if (p.algorithm < HDBSCAN_ALGORITHM_AUTO || p.algorithm > HDBSCAN_ALGORITHM_PRIMS_KDTREE)
-        return es_fail(err, ES_ERR_ARG, "unknown HDBSCAN algorithm %d", (int)p.algorithm);
-    if (p.leaf_size < 2) p.leaf_size = 2;
-    for (size_t i = 0; i < (size_t)n * dim; i++)
-        if (!isfinite(x[i]))
-            return es_fail(err, ES_ERR_NUMERIC, "HDBSCAN input has a %s value at row %d, column %d",
-                           isnan(x[i]) ? "NaN" : "infinite", (int)(i / dim), (int)(i % dim));
+/* Neighbours kept per point beyond min_samples on the direct path: a list that reaches past the core
+ * ball settles most of Borůvka's first round without a kd-tree search. */
+#define HDBSCAN_LIST_EXTRA 8
 
+static es_status check_tree_params(const hdbscan_tree_params *p, es_error *err) {
+    if (p->min_samples < 1) return es_fail(err, ES_ERR_ARG, "min_samples must be >= 1, got %d", p->min_samples);
+    if (p->algorithm < HDBSCAN_ALGORITHM_AUTO || p->algorithm > HDBSCAN_ALGORITHM_PRIMS_KDTREE)
+        return es_fail(err, ES_ERR_ARG, "unknown HDBSCAN algorithm %d", (int)p->algorithm);
+    return ES_OK;
+}
+
+/* A handle for n points with room for the tree; min_samples clamped as the library does. */
+static hdbscan *handle_new(int n, int dim, const hdbscan_tree_params *p, es_error *err) {
     hdbscan *h = calloc(1, sizeof *h);
-    if (!h) return es_fail(err, ES_ERR_NOMEM, "out of memory");
+    if (!h) {
+        es_fail(err, ES_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
     h->n = n;
     h->dim = dim;
     /* the library: min_samples = min(n - 1, min_samples), and at least 1 */
-    h->min_samples = p.min_samples < n - 1 ? p.min_samples : n - 1;
+    h->min_samples = p->min_samples < n - 1 ? p->min_samples : n - 1;
     if (h->min_samples < 1) h->min_samples = 1;
     h->core = calloc((size_t)n, sizeof *h->core);
     int m = n > 1 ? n - 1 : 1;
@@ -97,32 +95,126 @@ es_status hdbscan_create(const float *x, int n, int dim, const hdbscan_tree_para
     h->slt.dist = malloc((size_t)m * sizeof(double));
     if (!h->core || !h->slt.left || !h->slt.right || !h->slt.size || !h->slt.dist) {
         hdbscan_free(h);
-        return es_fail(err, ES_ERR_NOMEM, "out of memory for %d points", n);
+        es_fail(err, ES_ERR_NOMEM, "out of memory for %d points", n);
+        return NULL;
     }
-    hdbscan_algorithm algo = p.algorithm;
+    hdbscan_algorithm algo = p->algorithm;
     if (algo == HDBSCAN_ALGORITHM_AUTO)
         algo = dim > HDBSCAN_KDTREE_MAX_DIM ? HDBSCAN_ALGORITHM_PRIMS : HDBSCAN_ALGORITHM_PRIMS_KDTREE;
     h->algorithm = algo;
-    if (n == 1) { /* one point: no edges, one noise point */
-        *out = h;
-        return ES_OK;
-    }
+    return h;
+}
 
+/* The spanning tree (from x, from nb, or both) and its single-linkage tree; frees h on failure. */
+static es_status build_tree(hdbscan *h, const float *x, const hdbscan_neighbors *nb, hdbscan **out, es_error *err) {
+    int n = h->n;
     es_status st = ES_OK;
-    int32_t *ea = malloc((size_t)(n - 1) * sizeof *ea);
-    int32_t *eb = malloc((size_t)(n - 1) * sizeof *eb);
-    double *ew = malloc((size_t)(n - 1) * sizeof *ew);
-    if (!ea || !eb || !ew) st = es_fail(err, ES_ERR_NOMEM, "out of memory for the spanning tree");
-    if (st == ES_OK) st = hdbscan_mst_build(x, n, dim, h->min_samples, algo, p.leaf_size, h->core, ea, eb, ew,
-                                            &h->algorithm, err);
-    if (st == ES_OK) st = hdbscan_label(ea, eb, ew, &h->slt, &h->mst_weight_sum, err);
-    free(ea); free(eb); free(ew);
+    if (n > 1) {
+        int32_t *ea = malloc((size_t)(n - 1) * sizeof *ea);
+        int32_t *eb = malloc((size_t)(n - 1) * sizeof *eb);
+        double *ew = malloc((size_t)(n - 1) * sizeof *ew);
+        if (!ea || !eb || !ew) st = es_fail(err, ES_ERR_NOMEM, "out of memory for the spanning tree");
+        else if (h->algorithm == HDBSCAN_ALGORITHM_PRIMS) {
+            if (nb) { /* core distances from the neighbours: the same numbers, without the n^2 pass */
+                double *core_pos = malloc((size_t)nb->n_unique * sizeof *core_pos);
+                if (!core_pos) st = es_fail(err, ES_ERR_NOMEM, "out of memory for core distances");
+                else hdbscan_mst_core(nb, h->min_samples, core_pos, h->core);
+                free(core_pos);
+            }
+            if (st == ES_OK) st = hdbscan_mst_all_pairs(x, n, h->dim, h->min_samples, nb != NULL, h->core, ea, eb, ew, err);
+        } else {
+            st = hdbscan_mst_from_neighbors(nb, h->min_samples, h->algorithm, h->core, ea, eb, ew, &h->algorithm, err);
+        }
+        if (st == ES_OK) st = hdbscan_label(ea, eb, ew, &h->slt, &h->mst_weight_sum, err);
+        free(ea); free(eb); free(ew);
+    }
     if (st != ES_OK) {
         hdbscan_free(h);
         return st;
     }
     *out = h;
     return ES_OK;
+}
+
+es_status hdbscan_create(const float *x, int n, int dim, const hdbscan_tree_params *params, hdbscan **out,
+                         es_error *err) {
+    if (!out) return es_fail(err, ES_ERR_ARG, "hdbscan_create: out is NULL");
+    *out = NULL;
+    hdbscan_tree_params p = params ? *params : hdbscan_tree_default_params();
+    es_status st = hdbscan_check_points(x, n, dim, err);
+    if (st == ES_OK) st = check_tree_params(&p, err);
+    if (st != ES_OK) return st;
+    if (p.leaf_size < 2) p.leaf_size = 2;
+    hdbscan *h = handle_new(n, dim, &p, err);
+    if (!h) return err ? err->status : ES_ERR_NOMEM;
+    /* all pairs need no neighbours above HDBSCAN_KDTREE_MAX_DIM (core distances come with them) */
+    hdbscan_neighbors *nb = NULL;
+    if (n > 1 && (h->algorithm != HDBSCAN_ALGORITHM_PRIMS || dim <= HDBSCAN_KDTREE_MAX_DIM)) {
+        int k = h->algorithm == HDBSCAN_ALGORITHM_PRIMS ? h->min_samples : h->min_samples + HDBSCAN_LIST_EXTRA;
+        st = hdbscan_neighbors_build(x, n, dim, k, p.leaf_size, &nb, err);
+        if (st != ES_OK) {
+            hdbscan_free(h);
+            return st;
+        }
+    }
+    st = build_tree(h, x, nb, out, err);
+    hdbscan_neighbors_free(nb);
+    return st;
+}
+
+es_status hdbscan_neighbors_create(const float *x, int n, int dim, int k_max, hdbscan_neighbors **out, es_error *err) {
+    if (!out) return es_fail(err, ES_ERR_ARG, "hdbscan_neighbors_create: out is NULL");
+    *out = NULL;
+    es_status st = hdbscan_check_points(x, n, dim, err);
+    if (st != ES_OK) return st;
+    if (k_max < 1) return es_fail(err, ES_ERR_ARG, "k_max must be >= 1, got %d", k_max);
+    return hdbscan_neighbors_build(x, n, dim, k_max, hdbscan_tree_default_params().leaf_size, out, err);
+}
+
+es_status hdbscan_create_from_neighbors(const hdbscan_neighbors *nb, const hdbscan_tree_params *params, hdbscan **out,
+                                        es_error *err) {
+    if (!out) return es_fail(err, ES_ERR_ARG, "hdbscan_create_from_neighbors: out is NULL");
+    *out = NULL;
+    if (!nb) return es_fail(err, ES_ERR_ARG, "hdbscan_create_from_neighbors: no neighbours");
+    hdbscan_tree_params p = params ? *params : hdbscan_tree_default_params();
+    es_status st = check_tree_params(&p, err);
+    if (st != ES_OK) return st;
+    hdbscan *h = handle_new(nb->n, nb->dim, &p, err);
+    if (!h) return err ? err->status : ES_ERR_NOMEM;
+    if (h->min_samples > nb->k_max) {
+        hdbscan_free(h);
+        return es_fail(err, ES_ERR_ARG, "min_samples %d is larger than the %d neighbours computed (k_max)", p.min_samples,
+                       nb->k_max);
+    }
+    float *x = NULL;
+    if (h->algorithm == HDBSCAN_ALGORITHM_PRIMS && nb->n > 1) { /* the all-pairs reference needs the rows */
+        x = malloc((size_t)nb->n * nb->dim * sizeof *x);
+        if (!x) {
+            hdbscan_free(h);
+            return es_fail(err, ES_ERR_NOMEM, "out of memory for %d points", nb->n);
+        }
+        hdbscan_neighbors_points(nb, x);
+    }
+    st = build_tree(h, x, nb, out, err);
+    free(x);
+    return st;
+}
+
+int hdbscan_neighbors_n(const hdbscan_neighbors *nb) { return nb->n; }
+int hdbscan_neighbors_k_max(const hdbscan_neighbors *nb) { return nb->k_max; }
+int hdbscan_neighbors_n_distinct(const hdbscan_neighbors *nb) { return nb->n_unique; }
+
+size_t hdbscan_neighbors_bytes(const hdbscan_neighbors *nb) {
+    const hdbscan_kdtree *t = &nb->tree;
+    size_t tree = (size_t)t->n * (sizeof(int32_t) + (size_t)t->dim * sizeof(float)) +
+                  (size_t)t->n_nodes * (4 * sizeof(int32_t) + 2 * (size_t)t->dim * sizeof(float));
+    return sizeof *nb + tree + (size_t)nb->n_unique * 3 * sizeof(int32_t) + (size_t)nb->n * sizeof(int32_t) +
+           (size_t)nb->n_unique * nb->k * sizeof(int32_t);
+}
+
+size_t hdbscan_tree_bytes(const hdbscan *h) {
+    size_t m = h->n > 1 ? (size_t)h->n - 1 : 1;
+    return sizeof *h + (size_t)h->n * sizeof(double) + m * (3 * sizeof(int32_t) + sizeof(double));
 }
 
 /* ====================================================================== select */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hdbscan_kdtree.h"
+#include "hdbscan_neighbors.h"
 #include "hdbscan_sqdist.h"
 #include "npsort.h"
 
@@ -183,7 +184,7 @@ static inline int uf_find(int32_t *parent, int x) {
     return x;
 }
 
-/* edge order: weight, then smaller input index, then larger input index */
+/* edge order: weight, then smaller id, then larger id — a strict order, so the tree is unique */
 static inline int edge_less(double w, int lo, int hi, double bw, int blo, int bhi) {
     if (w != bw) return w < bw;
     if (lo != blo) return lo < blo;
@@ -193,13 +194,21 @@ static inline int edge_less(double w, int lo, int hi, double bw, int blo, int bh
 typedef struct boruvka_best {
     double w;
     int32_t a, b;   /* tree positions */
-    int32_t lo, hi; /* input indices, for the tie order */
+    int32_t lo, hi; /* ids, for the tie order */
 } boruvka_best;
 
-/* MST of the mutual reachability graph. core_pos is by tree position; knn (n, k) tree positions or
- * NULL. Edges are written with input indices (smaller first). */
-static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, const int32_t *knn, int k,
-                             int32_t *ea, int32_t *eb, double *ew, es_error *err) {
+/* The minimum spanning tree of the mutual reachability graph of the kd-tree's points under the order
+ * (weight, smaller id, larger id). core_pos by tree position; nbr (n, stride): each point's nearest
+ * others, nearest first, of which the first k are used (k = n - 1: everything). Edges (ea[i], eb[i], ew[i]) are written as tree
+ * positions, in the order found.
+ *
+ * Every round finds each component's lightest outgoing edge. A point's list gives its edges to the
+ * nearest other components cheaply (a pointer skips the listed points already in its component, for
+ * good: components only grow); everything past the list lies at least dk = the list's last distance
+ * away, so only points whose dk (or what an earlier search proved) does not exceed their component's
+ * best so far search the kd-tree. */
+static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, const int32_t *nbr, int stride,
+                             int k, int32_t *ea, int32_t *eb, double *ew, es_error *err) {
     int n = t->n, dim = t->dim, nn = t->n_nodes;
     int32_t *uf = malloc((size_t)n * sizeof *uf);
     int32_t *comp = malloc((size_t)n * sizeof *comp);
@@ -207,14 +216,17 @@ static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, co
     double *node_core = malloc((size_t)nn * sizeof *node_core);
     boruvka_best *best = malloc((size_t)n * sizeof *best);
     int32_t *roots = malloc((size_t)n * sizeof *roots);
-    /* lower bound of each point's lightest edge to another component: components only grow, so what
-     * a query proved stays true in later rounds and lets most points skip their query */
+    int32_t *ptr = calloc((size_t)n, sizeof *ptr);
+    double *dk = malloc((size_t)n * sizeof *dk);
+    /* lower bound of each point's lightest edge to another component: what a search proved stays true */
     double *lb = calloc((size_t)n, sizeof *lb);
-    if (!uf || !comp || !node_comp || !node_core || !best || !roots || !lb) {
-        free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots); free(lb);
+    if (!uf || !comp || !node_comp || !node_core || !best || !roots || !ptr || !dk || !lb) {
+        free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots); free(ptr); free(dk); free(lb);
         return es_fail(err, ES_ERR_NOMEM, "out of memory for the minimum spanning tree");
     }
     for (int i = 0; i < n; i++) uf[i] = i;
+    for (int p = 0; p < n; p++)
+        dk[p] = k == n - 1 ? INFINITY : k > 0 ? sqrt(hdbscan_kdtree_sqdist(t, p, nbr[(size_t)p * stride + k - 1])) : 0.0;
     /* smallest core distance under each node: a bound no edge from inside can beat */
     for (int node = nn - 1; node >= 0; node--) {
         if (t->left[node] < 0) {
@@ -251,31 +263,35 @@ static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, co
                 best[i].a = best[i].b = -1;
                 best[i].lo = best[i].hi = 0x7fffffff;
             }
-        /* cheap first bounds from each point's nearest neighbours */
-        if (knn) {
-            for (int p = 0; p < n; p++) {
-                int c = comp[p];
-                boruvka_best *B = &best[c];
-                for (int q = 0; q < k; q++) {
-                    int b = knn[(size_t)p * k + q];
-                    if (comp[b] == c) continue;
-                    double w = core_pos[p] > core_pos[b] ? core_pos[p] : core_pos[b];
-                    double d = sqrt(hdbscan_kdtree_sqdist(t, p, b));
-                    if (d > w) w = d;
-                    int ia = t->index[p], ib = t->index[b];
-                    int lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia;
-                    if (edge_less(w, lo, hi, B->w, B->lo, B->hi)) {
-                        B->w = w; B->a = p; B->b = b; B->lo = lo; B->hi = hi;
-                    }
+        /* the listed edges to other components, nearest first, until they cannot beat the bound */
+        for (int p = 0; p < n; p++) {
+            int c = comp[p];
+            boruvka_best *B = &best[c];
+            const int32_t *row = nbr + (size_t)p * stride;
+            double cp = core_pos[p];
+            int j = ptr[p], ia = t->index[p];
+            while (j < k && comp[row[j]] == c) j++;
+            ptr[p] = j;
+            for (; j < k; j++) {
+                int b = row[j];
+                double sq = hdbscan_kdtree_sqdist(t, p, b);
+                double w = hdbscan_in_ball(sq, cp) ? cp : sqrt(sq); /* max(core, distance) */
+                if (w > B->w) break; /* farther entries weigh at least as much */
+                if (comp[b] == c) continue;
+                if (core_pos[b] > w) w = core_pos[b];
+                int ib = t->index[b];
+                int lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia;
+                if (edge_less(w, lo, hi, B->w, B->lo, B->hi)) {
+                    B->w = w; B->a = p; B->b = b; B->lo = lo; B->hi = hi;
                 }
             }
         }
-        /* nearest other component of every point, pruned by its component's best so far */
+        /* past the lists: the kd-tree, pruned by the component's best so far */
         for (int p = 0; p < n; p++) {
             int c = comp[p];
             boruvka_best *B = &best[c];
             double cp = core_pos[p];
-            if (cp > B->w || lb[p] > B->w) continue;
+            if (cp > B->w || lb[p] > B->w || dk[p] > B->w) continue;
             const float *q = t->pts + (size_t)p * dim;
             int ia = t->index[p];
             int sp = 0;
@@ -321,19 +337,19 @@ static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, co
             int ra = uf_find(uf, B->a), rb = uf_find(uf, B->b);
             if (ra == rb) continue;
             uf[ra] = rb;
-            ea[n_edges] = B->lo;
-            eb[n_edges] = B->hi;
+            ea[n_edges] = B->a;
+            eb[n_edges] = B->b;
             ew[n_edges] = B->w;
             n_edges++;
             n_comp--;
             added++;
         }
         if (added == 0) {
-            free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots); free(lb);
+            free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots); free(ptr); free(dk); free(lb);
             return es_fail(err, ES_ERR_INTERNAL, "Borůvka made no progress with %d components left", n_comp);
         }
     }
-    free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots); free(lb);
+    free(uf); free(comp); free(node_comp); free(node_core); free(best); free(roots); free(ptr); free(dk); free(lb);
     return ES_OK;
 }
 
@@ -358,69 +374,34 @@ static int edge_rec_cmp(const void *pa, const void *pb) {
  * ties are ties of core distances, and an edge weighing max(core_a, core_b) has one end inside the
  * other's core ball: the candidate graph = every pair inside a core ball + one MST (Borůvka's)
  * contains them, unless two different point pairs lie at exactly the same distance larger than both
- * their core distances (then Prim still returns a minimum spanning tree, tie order aside). */
+ * their core distances (then Prim still returns a minimum spanning tree, tie order aside).
+ *
+ * Copies. The graph is over distinct points; the tree is over every input row, as the library grows
+ * it. Rows that are copies of one point and still outside the tree always share their key and
+ * source (every tree row reaches them at the same distance), so they join in increasing row order,
+ * one heap entry standing for the next of them. When the first of them joins, the others are reached
+ * at max(core, core, 0) = their core distance (never above their key) and the point's neighbours are
+ * relaxed once; a later copy joining changes no key (the same distances, compared with '<'). Inside a
+ * core ball mutual reachability is max(core_a, core_b): no distance is computed there. */
 
-typedef struct pair_buf {
-    int32_t *u, *v;
-    size_t n, cap, limit;
-} pair_buf;
+/* binary heap of points keyed by (key, tie = the input row of the point's next copy) */
+typedef struct prim_vertex {
+    double key, core;
+    int32_t tie;  /* input row of the next copy to join */
+    int32_t src;  /* input row that reached it at key */
+    int32_t next; /* copies already in the tree */
+    int32_t slot; /* place in the heap, -1 when out */
+} prim_vertex;
 
-static int pair_push(pair_buf *b, int32_t u, int32_t v) {
-    if (b->n == b->cap) {
-        if (b->cap >= b->limit) return 0;
-        size_t nc = b->cap ? b->cap * 2 : 4096;
-        if (nc > b->limit) nc = b->limit;
-        int32_t *nu = realloc(b->u, nc * sizeof *nu);
-        if (!nu) return 0;
-        b->u = nu;
-        int32_t *nv = realloc(b->v, nc * sizeof *nv);
-        if (!nv) return 0;
-        b->v = nv;
-        b->cap = nc;
-    }
-    b->u[b->n] = u;
-    b->v[b->n] = v;
-    b->n++;
-    return 1;
-}
-
-/* Appends (p, b) for every b != p with |p - b| <= core(p), as input indices. 0 = over the limit. */
-static int core_ball_pairs(const hdbscan_kdtree *t, const double *core_pos, pair_buf *out) {
-    int n = t->n, dim = t->dim;
-    int32_t stack[160];
-    for (int p = 0; p < n; p++) {
-        const float *q = t->pts + (size_t)p * dim;
-        double r = core_pos[p], r2 = r * r * (1.0 + 1e-12);
-        int ip = t->index[p], sp = 0;
-        stack[sp++] = 0;
-        while (sp > 0) {
-            int node = stack[--sp];
-            if (t->left[node] < 0) {
-                for (int b = t->start[node]; b < t->end[node]; b++) {
-                    if (b == p) continue;
-                    double sq = hdbscan_kdtree_sqdist(t, p, b);
-                    if (sq > r2 || sqrt(sq) > r) continue;
-                    if (!pair_push(out, ip, t->index[b])) return 0;
-                }
-                continue;
-            }
-            int l = t->left[node], rr = t->right[node];
-            if (sqrt(hdbscan_kdtree_box_sqdist(t, rr, q)) <= r) stack[sp++] = rr;
-            if (sqrt(hdbscan_kdtree_box_sqdist(t, l, q)) <= r) stack[sp++] = l;
-        }
-    }
-    return 1;
-}
-
-/* binary heap of points keyed by (dist[j], j) */
 typedef struct prim_heap {
-    int32_t *h, *pos; /* pos[j] = slot of j or -1 */
+    int32_t *h;
     int size;
-    const double *key;
+    prim_vertex *v;
 } prim_heap;
 
 static inline int ph_less(const prim_heap *H, int a, int b) {
-    return H->key[a] < H->key[b] || (H->key[a] == H->key[b] && a < b);
+    const prim_vertex *x = &H->v[a], *y = &H->v[b];
+    return x->key < y->key || (x->key == y->key && x->tie < y->tie);
 }
 
 static void ph_up(prim_heap *H, int i) {
@@ -429,11 +410,11 @@ static void ph_up(prim_heap *H, int i) {
         int par = (i - 1) / 2;
         if (!ph_less(H, x, H->h[par])) break;
         H->h[i] = H->h[par];
-        H->pos[H->h[i]] = i;
+        H->v[H->h[i]].slot = i;
         i = par;
     }
     H->h[i] = x;
-    H->pos[x] = i;
+    H->v[x].slot = i;
 }
 
 static void ph_down(prim_heap *H, int i) {
@@ -445,119 +426,180 @@ static void ph_down(prim_heap *H, int i) {
         if (r < H->size && ph_less(H, H->h[r], best)) { m = r; best = H->h[r]; }
         if (m == i) break;
         H->h[i] = H->h[m];
-        H->pos[H->h[i]] = i;
+        H->v[H->h[i]].slot = i;
         i = m;
     }
     H->h[i] = x;
-    H->pos[x] = i;
+    H->v[x].slot = i;
 }
 
-/* Prim from point 0 over the candidate graph (CSR: adj[off[u] .. off[u+1])), the library's rules. */
-static es_status mst_prim_graph(const float *x, int n, int dim, const double *core, const int64_t *off,
-                                const int32_t *adj, int32_t *src_out, int32_t *dst_out, double *w_out,
-                                es_error *err) {
-    double *dist = malloc((size_t)n * sizeof *dist);
-    int32_t *src = malloc((size_t)n * sizeof *src);
-    uint8_t *in_tree = calloc((size_t)n, 1);
+/* u's key went down (or u is new): restore the heap */
+static void ph_raise(prim_heap *H, int u) {
+    if (H->v[u].slot < 0) {
+        H->h[H->size] = u;
+        H->v[u].slot = H->size;
+        H->size++;
+    }
+    ph_up(H, H->v[u].slot);
+}
+
+static int ph_pop(prim_heap *H) {
+    int u = H->h[0];
+    H->size--;
+    H->v[u].slot = -1;
+    if (H->size > 0) {
+        H->h[0] = H->h[H->size];
+        H->v[H->h[0]].slot = 0;
+        ph_down(H, 0);
+    }
+    return u;
+}
+
+/* The candidate graph in CSR over tree positions (neighbours in a list are near in the tree, so the
+ * walk stays in cache): core-ball neighbours (weight max of the two core distances) and the extra
+ * edges of one spanning tree (their own weights). */
+typedef struct prim_graph {
+    int64_t *off;  /* (n_unique + 1) into adj */
+    int32_t *adj;
+    int64_t *xoff; /* (n_unique + 1) into xadj, xw */
+    int32_t *xadj;
+    double *xw;
+} prim_graph;
+
+static void prim_graph_free(prim_graph *g) {
+    free(g->off); free(g->adj); free(g->xoff); free(g->xadj); free(g->xw);
+    memset(g, 0, sizeof *g);
+}
+
+/* CSR of m undirected pairs (u[e], v[e]) over nu vertices: off (nu + 1), adj (2m), and wadj (2m)
+ * when w is given. */
+static int csr_build(int nu, const int32_t *u, const int32_t *v, const double *w, size_t m, int64_t **off_out,
+                     int32_t **adj_out, double **wadj_out) {
+    int64_t *off = calloc((size_t)nu + 1, sizeof *off);
+    int32_t *adj = malloc((2 * m + 1) * sizeof *adj);
+    double *wadj = w ? malloc((2 * m + 1) * sizeof *wadj) : NULL;
+    int64_t *fill = malloc(((size_t)nu + 1) * sizeof *fill);
+    if (!off || !adj || (w && !wadj) || !fill) {
+        free(off); free(adj); free(wadj); free(fill);
+        return 0;
+    }
+    for (size_t e = 0; e < m; e++) { off[u[e] + 1]++; off[v[e] + 1]++; }
+    for (int i = 0; i < nu; i++) off[i + 1] += off[i];
+    memcpy(fill, off, ((size_t)nu + 1) * sizeof *fill);
+    for (size_t e = 0; e < m; e++) {
+        int64_t a = fill[u[e]]++, b = fill[v[e]]++;
+        adj[a] = v[e];
+        adj[b] = u[e];
+        if (w) wadj[a] = wadj[b] = w[e];
+    }
+    free(fill);
+    *off_out = off;
+    *adj_out = adj;
+    if (wadj_out) *wadj_out = wadj;
+    return 1;
+}
+
+/* Prim from row 0 over the candidate graph, the library's rules, every copy a row of its own.
+ * core_pos by tree position. Writes n - 1 edges (source row, new row, weight) in the order the rows
+ * join. */
+static es_status mst_prim_graph(const hdbscan_neighbors *nb, const double *core_pos, const prim_graph *g,
+                                int32_t *src_out, int32_t *dst_out, double *w_out, es_error *err) {
+    int nu = nb->n_unique, n = nb->n;
+    const int32_t *cs = nb->copy_start, *copies = nb->copies, *id = nb->tree.index;
     prim_heap H;
-    H.h = malloc((size_t)n * sizeof *H.h);
-    H.pos = malloc((size_t)n * sizeof *H.pos);
+    H.v = malloc((size_t)nu * sizeof *H.v);
+    H.h = malloc((size_t)nu * sizeof *H.h);
     H.size = 0;
-    H.key = dist;
-    if (!dist || !src || !in_tree || !H.h || !H.pos) {
-        free(dist); free(src); free(in_tree); free(H.h); free(H.pos);
+    if (!H.v || !H.h) {
+        free(H.v); free(H.h);
         return es_fail(err, ES_ERR_NOMEM, "out of memory for the minimum spanning tree");
     }
-    for (int j = 0; j < n; j++) {
-        dist[j] = INFINITY;
-        src[j] = 1;
-        H.pos[j] = -1;
+    prim_vertex *V = H.v;
+    for (int u = 0; u < nu; u++) {
+        V[u].key = INFINITY;
+        V[u].core = core_pos[u];
+        V[u].src = 1; /* the library's initial source; every row is reached before it joins */
+        V[u].next = 0;
+        V[u].tie = copies[cs[id[u]]];
+        V[u].slot = -1;
     }
     es_status st = ES_OK;
-    int current = 0;
+    int cu = nb->pos_of[0], row = 0, first = 1; /* row 0 is the first occurrence of distinct point 0 */
+    V[cu].next = 1;
     for (int i = 1; i < n; i++) {
-        in_tree[current] = 1;
-        double cc = core[current];
-        for (int64_t e = off[current]; e < off[current + 1]; e++) {
-            int j = adj[e];
-            if (in_tree[j]) continue;
-            double cj = core[j], left = row_dist(x, dim, current, j);
-            if (cj > cc) {
-                if (cj > left) left = cj;
-            } else if (cc > left) left = cc;
-            if (left < dist[j]) {
-                dist[j] = left;
-                src[j] = current;
-                if (H.pos[j] < 0) {
-                    H.h[H.size] = j;
-                    H.pos[j] = H.size;
-                    H.size++;
-                }
-                ph_up(&H, H.pos[j]);
+        if (first) {
+            prim_vertex *c = &V[cu];
+            double cc = c->core;
+            int nc = cs[id[cu] + 1] - cs[id[cu]];
+            if (c->next < nc) { /* its other copies, at distance 0 */
+                if (cc < c->key) { c->key = cc; c->src = row; }
+                c->tie = copies[cs[id[cu]] + c->next];
+                ph_raise(&H, cu);
+            }
+            for (int64_t e = g->off[cu]; e < g->off[cu + 1]; e++) {
+                prim_vertex *x = &V[g->adj[e]];
+                if (x->next > 0) continue; /* in the tree (its remaining copies are at their core distance) */
+                double w = cc > x->core ? cc : x->core;
+                if (w < x->key) { x->key = w; x->src = row; ph_raise(&H, g->adj[e]); }
+            }
+            for (int64_t e = g->xoff[cu]; e < g->xoff[cu + 1]; e++) {
+                prim_vertex *x = &V[g->xadj[e]];
+                if (x->next > 0) continue;
+                double w = g->xw[e];
+                if (w < x->key) { x->key = w; x->src = row; ph_raise(&H, g->xadj[e]); }
             }
         }
         if (H.size == 0) {
             st = es_fail(err, ES_ERR_INTERNAL, "candidate graph is not connected (%d of %d points reached)", i, n);
             break;
         }
-        int j = H.h[0];
-        H.size--;
-        H.pos[j] = -1;
-        if (H.size > 0) {
-            H.h[0] = H.h[H.size];
-            H.pos[H.h[0]] = 0;
-            ph_down(&H, 0);
+        int u = ph_pop(&H);
+        prim_vertex *x = &V[u];
+        int r = copies[cs[id[u]] + x->next];
+        src_out[i - 1] = x->src;
+        dst_out[i - 1] = r;
+        w_out[i - 1] = x->key;
+        first = x->next == 0;
+        x->next++;
+        if (!first && x->next < cs[id[u] + 1] - cs[id[u]]) { /* the next copy, same key and source */
+            x->tie = copies[cs[id[u]] + x->next];
+            ph_raise(&H, u);
         }
-        src_out[i - 1] = src[j];
-        dst_out[i - 1] = j;
-        w_out[i - 1] = dist[j];
-        current = j;
+        cu = u;
+        row = r;
     }
-    free(dist); free(src); free(in_tree); free(H.h); free(H.pos);
+    free(H.v);
+    free(H.h);
     return st;
 }
 
-/* Candidate graph from the core balls and the MST edges (ea, eb: n-1 input-index pairs); then Prim.
- * *fallback_out = 1 (and nothing written) when the core balls hold too many pairs (masses of exact
- * duplicates): the caller keeps Borůvka's tree. */
-static es_status mst_prims_kdtree(const hdbscan_kdtree *t, const float *x, const double *core,
-                                  const double *core_pos, int k_ball, const int32_t *ea, const int32_t *eb,
+/* The core-ball graph and Borůvka's tree (ua, ub, uw: n_unique - 1 edges over tree positions) as the
+ * candidate graph; then Prim. *fallback_out = 1 (and nothing written) when the core balls hold too
+ * many pairs (masses of ties): the caller keeps Borůvka's tree. */
+static es_status mst_prims_kdtree(const hdbscan_neighbors *nb, int min_samples, const double *core_pos,
+                                  const int32_t *ua, const int32_t *ub, const double *uw,
                                   int32_t *src_out, int32_t *dst_out, double *w_out, int *fallback_out,
                                   es_error *err) {
-    int n = t->n, dim = t->dim;
+    int nu = nb->n_unique;
     *fallback_out = 0;
-    pair_buf pb;
-    memset(&pb, 0, sizeof pb);
-    pb.limit = (size_t)3 * (size_t)k_ball * n + (1u << 20); /* k_ball others per ball, plus ties */
-    if (!core_ball_pairs(t, core_pos, &pb)) {
-        free(pb.u);
-        free(pb.v);
+    size_t limit = (size_t)3 * (size_t)min_samples * nu + (1u << 20); /* min_samples others per ball, plus ties */
+    int32_t *pu = NULL, *pv = NULL;
+    long long m = 0;
+    es_status st = hdbscan_neighbors_ball_pairs(nb, core_pos, limit, &pu, &pv, &m, err);
+    if (st != ES_OK) return st;
+    if (m < 0) {
         *fallback_out = 1;
         return ES_OK;
     }
-    int64_t *off = calloc((size_t)n + 1, sizeof *off);
-    int32_t *adj = malloc((2 * pb.n + 2 * (size_t)(n - 1)) * sizeof *adj);
-    if (!off || !adj) {
-        free(off); free(adj); free(pb.u); free(pb.v);
-        return es_fail(err, ES_ERR_NOMEM, "out of memory for the candidate graph");
-    }
-    for (size_t e = 0; e < pb.n; e++) { off[pb.u[e] + 1]++; off[pb.v[e] + 1]++; }
-    for (int e = 0; e < n - 1; e++) { off[ea[e] + 1]++; off[eb[e] + 1]++; }
-    for (int u = 0; u < n; u++) off[u + 1] += off[u];
-    int64_t *fill = malloc((size_t)n * sizeof *fill);
-    if (!fill) {
-        free(off); free(adj); free(pb.u); free(pb.v);
-        return es_fail(err, ES_ERR_NOMEM, "out of memory for the candidate graph");
-    }
-    memcpy(fill, off, (size_t)n * sizeof *fill);
-    for (size_t e = 0; e < pb.n; e++) { adj[fill[pb.u[e]]++] = pb.v[e]; adj[fill[pb.v[e]]++] = pb.u[e]; }
-    for (int e = 0; e < n - 1; e++) { adj[fill[ea[e]]++] = eb[e]; adj[fill[eb[e]]++] = ea[e]; }
-    free(fill);
-    free(pb.u);
-    free(pb.v);
-    es_status st = mst_prim_graph(x, n, dim, core, off, adj, src_out, dst_out, w_out, err);
-    free(off);
-    free(adj);
+    prim_graph g;
+    memset(&g, 0, sizeof g);
+    int ok = csr_build(nu, pu, pv, NULL, (size_t)m, &g.off, &g.adj, NULL) &&
+             csr_build(nu, ua, ub, uw, (size_t)(nu - 1), &g.xoff, &g.xadj, &g.xw);
+    free(pu);
+    free(pv);
+    if (!ok) st = es_fail(err, ES_ERR_NOMEM, "out of memory for the candidate graph");
+    else st = mst_prim_graph(nb, core_pos, &g, src_out, dst_out, w_out, err);
+    prim_graph_free(&g);
     return st;
 }
 
@@ -585,73 +627,90 @@ static es_status sort_edges_by_index(int m, int32_t *ea, int32_t *eb, double *ew
     return ES_OK;
 }
 
+/* Borůvka's tree over tree positions (ua, ub, uw) as a tree over every row: each distinct point's
+ * first occurrence stands for it, and its other copies hang from that row at its core distance (the
+ * lightest edge any copy has, so this is a minimum spanning tree of all rows). ea/eb/ew: n - 1, the
+ * smaller row first. */
+static void expand_copies(const hdbscan_neighbors *nb, const double *core_pos, const int32_t *ua, const int32_t *ub,
+                          const double *uw, int32_t *ea, int32_t *eb, double *ew) {
+    const int32_t *cs = nb->copy_start, *copies = nb->copies, *id = nb->tree.index;
+    int m = 0;
+    for (int i = 0; i < nb->n_unique - 1; i++) { /* first occurrences are in the order of the ids */
+        int a = copies[cs[id[ua[i]]]], b = copies[cs[id[ub[i]]]];
+        ea[m] = a < b ? a : b;
+        eb[m] = a < b ? b : a;
+        ew[m++] = uw[i];
+    }
+    for (int u = 0; u < nb->n_unique; u++)
+        for (int c = cs[u] + 1; c < cs[u + 1]; c++) {
+            ea[m] = copies[cs[u]];
+            eb[m] = copies[c];
+            ew[m++] = core_pos[nb->pos_of[u]];
+        }
+}
+
 /* ====================================================================== the whole phase */
 
-es_status hdbscan_mst_build(const float *x, int n, int dim, int min_samples, hdbscan_algorithm algo, int leaf_size,
-                            double *core, int32_t *ea, int32_t *eb, double *ew, hdbscan_algorithm *algo_used,
-                            es_error *err) {
-    es_status st = ES_OK;
-    hdbscan_kdtree tree;
-    memset(&tree, 0, sizeof tree);
+es_status hdbscan_mst_all_pairs(const float *x, int n, int dim, int min_samples, int have_core, double *core,
+                                int32_t *ea, int32_t *eb, double *ew, es_error *err) {
     pair_dist pd;
-    memset(&pd, 0, sizeof pd);
-    double *kth = NULL, *core_pos = NULL;
-    int32_t *knn = NULL, *order = NULL, *src = NULL, *dst = NULL;
-    double *w = NULL;
-    *algo_used = algo;
+    int32_t *src = malloc((size_t)(n - 1) * sizeof *src);
+    int32_t *dst = malloc((size_t)(n - 1) * sizeof *dst);
+    double *w = malloc((size_t)(n - 1) * sizeof *w);
+    int32_t *order = malloc((size_t)(n - 1) * sizeof *order);
+    es_status st = ES_OK;
+    pd_init(&pd, x, n, dim, !have_core); /* the cache pays only when core distances read every pair too */
+    if (!src || !dst || !w || !order) st = es_fail(err, ES_ERR_NOMEM, "out of memory for the spanning tree");
+    if (st == ES_OK && !have_core) st = core_brute(&pd, min_samples, core, err);
+    if (st == ES_OK) st = mst_prim(&pd, core, src, dst, w, err);
+    if (st == ES_OK) sort_edges_as_numpy(n - 1, src, dst, w, order, ea, eb, ew);
+    free(src); free(dst); free(w); free(order);
+    free(pd.cache);
+    return st;
+}
 
-    int use_tree = dim <= HDBSCAN_KDTREE_MAX_DIM || algo != HDBSCAN_ALGORITHM_PRIMS;
-    int k = min_samples + 1; /* neighbours counting the point itself */
-    if (use_tree) {
-        st = hdbscan_kdtree_build(x, n, dim, leaf_size, &tree, err);
-        if (st != ES_OK) goto done;
-        kth = malloc((size_t)n * sizeof *kth);
-        if (!kth) { st = es_fail(err, ES_ERR_NOMEM, "out of memory for core distances"); goto done; }
-        int keep_knn = algo != HDBSCAN_ALGORITHM_PRIMS && (double)n * k * 4 <= 64.0 * 1048576;
-        if (keep_knn) knn = malloc((size_t)n * k * sizeof *knn);
-        st = hdbscan_kdtree_knn_all(&tree, k, kth, knn, err);
-        if (st != ES_OK) goto done;
-        for (int q = 0; q < n; q++) core[tree.index[q]] = sqrt(kth[q]);
-    } else {
-        pd_init(&pd, x, n, dim, 1);
-        st = core_brute(&pd, min_samples, core, err);
-        if (st != ES_OK) goto done;
+void hdbscan_mst_core(const hdbscan_neighbors *nb, int min_samples, double *core_pos, double *core) {
+    hdbscan_neighbors_core(nb, min_samples, core_pos);
+    for (int u = 0; u < nb->n_unique; u++) {
+        double c = core_pos[nb->pos_of[u]];
+        for (int i = nb->copy_start[u]; i < nb->copy_start[u + 1]; i++) core[nb->copies[i]] = c;
     }
+}
 
-    /* Prim's edges come in the order they join the tree: scratch for them and numpy's order */
-    if (algo == HDBSCAN_ALGORITHM_PRIMS || algo == HDBSCAN_ALGORITHM_PRIMS_KDTREE) {
+es_status hdbscan_mst_from_neighbors(const hdbscan_neighbors *nb, int min_samples, hdbscan_algorithm algo,
+                                     double *core, int32_t *ea, int32_t *eb, double *ew,
+                                     hdbscan_algorithm *algo_used, es_error *err) {
+    int n = nb->n, nu = nb->n_unique;
+    *algo_used = algo;
+    es_status st = ES_OK;
+    double *core_pos = malloc((size_t)nu * sizeof *core_pos);
+    int32_t *ua = malloc((size_t)nu * sizeof *ua), *ub = malloc((size_t)nu * sizeof *ub);
+    double *uw = malloc((size_t)nu * sizeof *uw);
+    int32_t *src = NULL, *dst = NULL, *order = NULL;
+    double *w = NULL;
+    int fallback = 1;
+    if (!core_pos || !ua || !ub || !uw) { st = es_fail(err, ES_ERR_NOMEM, "out of memory for the spanning tree"); goto done; }
+    hdbscan_mst_core(nb, min_samples, core_pos, core);
+    st = mst_boruvka(&nb->tree, core_pos, nb->nbr, nb->k, nb->k, ua, ub, uw, err);
+    if (st != ES_OK) goto done;
+    if (algo == HDBSCAN_ALGORITHM_PRIMS_KDTREE) {
         src = malloc((size_t)(n - 1) * sizeof *src);
         dst = malloc((size_t)(n - 1) * sizeof *dst);
         w = malloc((size_t)(n - 1) * sizeof *w);
         order = malloc((size_t)(n - 1) * sizeof *order);
         if (!src || !dst || !w || !order) { st = es_fail(err, ES_ERR_NOMEM, "out of memory for the spanning tree"); goto done; }
-    }
-    if (algo == HDBSCAN_ALGORITHM_PRIMS) {
-        if (!pd.x) pd_init(&pd, x, n, dim, 0);
-        st = mst_prim(&pd, core, src, dst, w, err);
-        if (st != ES_OK) goto done;
-        sort_edges_as_numpy(n - 1, src, dst, w, order, ea, eb, ew);
-        goto done;
-    }
-    core_pos = malloc((size_t)n * sizeof *core_pos);
-    if (!core_pos) { st = es_fail(err, ES_ERR_NOMEM, "out of memory for core distances"); goto done; }
-    for (int q = 0; q < n; q++) core_pos[q] = core[tree.index[q]];
-    st = mst_boruvka(&tree, core_pos, knn, k, ea, eb, ew, err);
-    if (st != ES_OK) goto done;
-    free(knn);
-    knn = NULL;
-    int fallback = 1;
-    if (algo == HDBSCAN_ALGORITHM_PRIMS_KDTREE) {
-        st = mst_prims_kdtree(&tree, x, core, core_pos, min_samples, ea, eb, src, dst, w, &fallback, err);
+        st = mst_prims_kdtree(nb, min_samples, core_pos, ua, ub, uw, src, dst, w, &fallback, err);
         if (st != ES_OK) goto done;
         if (!fallback) sort_edges_as_numpy(n - 1, src, dst, w, order, ea, eb, ew);
         else *algo_used = HDBSCAN_ALGORITHM_BORUVKA_KDTREE;
     }
-    if (fallback) st = sort_edges_by_index(n - 1, ea, eb, ew, err);
+    if (fallback) {
+        expand_copies(nb, core_pos, ua, ub, uw, ea, eb, ew);
+        st = sort_edges_by_index(n - 1, ea, eb, ew, err);
+    }
 
 done:
-    free(kth); free(core_pos); free(knn); free(order); free(src); free(dst); free(w);
-    free(pd.cache);
-    hdbscan_kdtree_free(&tree);
+    free(core_pos); free(ua); free(ub); free(uw);
+    free(src); free(dst); free(w); free(order);
     return st;
 }
