@@ -877,6 +877,29 @@ export declare function hdbscanFree(engine: Engine, handle: HdbscanHandle | null
 export declare function hdbscanSelect(engine: Engine, handle: HdbscanHandle, opts?: HdbscanOptions): HdbscanEngineResult;
 /** In-process one-shot HDBSCAN (prepare, select, free). */
 export declare function hdbscanRun(engine: Engine, points: Points, opts?: HdbscanOptions): HdbscanEngineResult;
+/** Neighbours kept inside an engine for many minSamples (hdbscanNeighbors); ptr is 0 once freed. */
+export interface HdbscanNeighbors {
+  ptr: number;
+  n: number;
+  /** the largest minSamples it serves */
+  kMax: number;
+  /** points left after collapsing exact duplicates */
+  nDistinct: number;
+  /** engine memory it holds */
+  bytes: number;
+}
+/** In-process: duplicates collapsed, a kd-tree and kMax nearest neighbours, once; free with hdbscanNeighborsFree. */
+export declare function hdbscanNeighbors(engine: Engine, points: Points, opts: { kMax: number }): HdbscanNeighbors;
+/** In-process: frees neighbours (trees made from them stay valid). */
+export declare function hdbscanNeighborsFree(engine: Engine, nb: HdbscanNeighbors | null | undefined): void;
+/** In-process: the tree hdbscanPrepare would build, for minSamples <= kMax, from kept neighbours. */
+export declare function hdbscanPrepareFromNeighbors(
+  engine: Engine,
+  nb: HdbscanNeighbors,
+  opts: { minSamples: number; algorithm?: HdbscanAlgorithm },
+): HdbscanHandle & { bytes: number };
+/** In-process: engine memory a handle holds (its tree and its last selection's results). */
+export declare function hdbscanBytes(engine: Engine, handle: HdbscanHandle): number;
 /** Worker operations of HDBSCAN. */
 export declare const hdbscanOps: {
   readonly 'hdbscan.run': WorkerOp;

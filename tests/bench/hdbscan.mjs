@@ -1,4 +1,6 @@
 // npm run bench -- hdbscan [--sizes=2000,10000,50000,200000] [--repeat=3] [--ts-max=2000] [--r-max=10000]
+//                          [--dup-sizes=200000] [--dup-peer=20000] [--slider-n=50000] [--k-max=100]
+//                          [--no-dups] [--no-slider]
 //
 // HDBSCAN on 2-D points (8 Gaussian blobs of different spreads + 8 % uniform noise, fixed seed), one
 // thread, in the same run as its peers:
@@ -17,6 +19,11 @@
 // four times — through the default path (copies collapsed), and as the peer the all-pairs path
 // (algorithm 'prims', the library's O(n^2) Prim, which every path cost on copies before they were
 // collapsed) at --dup-peer rows, with the labels of the two compared.
+//
+// The min_samples slider (--slider-n=50000, --k-max=100, --no-slider to skip): neighbours computed
+// once for the largest min_samples (time, memory), then the tree for each min_samples from them
+// (what a new slider value costs), against building it from the points (hdbscanPrepare) in the same
+// run; the labels of the two are compared; memory per kept tree.
 
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +31,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEngine } from '../../web/lib/engine.js';
-import { hdbscanPrepare, hdbscanSelect, hdbscanFree } from '../../web/lib/hdbscan.js';
+import { hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanNeighbors, hdbscanNeighborsFree, hdbscanPrepareFromNeighbors, hdbscanBytes } from '../../web/lib/hdbscan.js';
 
 const MCS = 15, MS = 15;
 
@@ -118,6 +125,49 @@ function benchDuplicates(engine, flags, repeat) {
   }
 }
 
+function benchSlider(engine, flags, repeat) {
+  const n = Number(flag(flags, 'slider-n', '50000'));
+  const kMax = Number(flag(flags, 'k-max', '100'));
+  const data = points(n);
+  const pts = { data, n, dim: 2 };
+  { // warm-up of this path (V8 tiers the wasm up on first use)
+    const w = hdbscanNeighbors(engine, { data: points(3000, 1), n: 3000, dim: 2 }, { kMax });
+    for (const ms of [5, kMax]) hdbscanFree(engine, hdbscanPrepareFromNeighbors(engine, w, { minSamples: ms }));
+    hdbscanNeighborsFree(engine, w);
+  }
+  const t0 = performance.now();
+  const nb = hdbscanNeighbors(engine, pts, { kMax });
+  const nbMs = performance.now() - t0;
+  console.log(`\nmin_samples slider at ${n} points: neighbours for k_max ${kMax} once ${fmt(nbMs)}, ${(nb.bytes / 2 ** 20).toFixed(1)} MiB; min_cluster_size ${MCS}`);
+  console.log('| min_samples | tree from neighbours | tree from points | ratio | select | memory per tree | labels equal |');
+  console.log('|---|---|---|---|---|---|---|');
+  try {
+    for (const ms of [5, 10, 15, 30, 50, kMax]) {
+      const fromNb = [], direct = [], sel = [];
+      let a = null, b = null, bytes = [0, 0];
+      for (let i = 0; i < repeat; i++) {
+        let t = performance.now();
+        const h1 = hdbscanPrepareFromNeighbors(engine, nb, { minSamples: ms });
+        fromNb.push(performance.now() - t);
+        t = performance.now();
+        a = hdbscanSelect(engine, h1, { minClusterSize: MCS });
+        sel.push(performance.now() - t);
+        bytes = [h1.bytes, hdbscanBytes(engine, h1)];
+        hdbscanFree(engine, h1);
+        t = performance.now();
+        const h2 = hdbscanPrepare(engine, pts, { minSamples: ms });
+        direct.push(performance.now() - t);
+        b = hdbscanSelect(engine, h2, { minClusterSize: MCS });
+        hdbscanFree(engine, h2);
+      }
+      const same = a.labels.every((l, i) => l === b.labels[i]);
+      console.log(`| ${ms} | ${fmt(median(fromNb))} | ${fmt(median(direct))} | ${(median(direct) / median(fromNb)).toFixed(1)}x | ${fmt(median(sel))} | ${(bytes[0] / 2 ** 20).toFixed(2)} MiB, ${(bytes[1] / 2 ** 20).toFixed(2)} MiB selected | ${same ? 'yes' : 'NO'} |`);
+    }
+  } finally {
+    hdbscanNeighborsFree(engine, nb);
+  }
+}
+
 export default async function (flags = []) {
   const sizes = flag(flags, 'sizes', '2000,10000,50000,200000').split(',').map(Number);
   const repeat = Number(flag(flags, 'repeat', '3'));
@@ -203,4 +253,5 @@ export default async function (flags = []) {
     console.log(`| ${r.n} | ${fmt(r.es)} | ${fmt(r.slider)} | ${r.ts !== undefined ? fmt(r.ts) : 'skipped'} | ${r.ts !== undefined ? (r.ts / r.es).toFixed(0) + 'x' : '-'} | ${r.r !== undefined ? fmt(r.r) : 'skipped'} | ${r.r !== undefined ? (r.r / r.es).toFixed(1) + 'x' : '-'} |`);
   }
   if (!flags.includes('--no-dups')) benchDuplicates(engine, flags, repeat);
+  if (!flags.includes('--no-slider')) benchSlider(engine, flags, repeat);
 }

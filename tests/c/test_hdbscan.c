@@ -215,7 +215,7 @@ static void test_from_neighbors(void) {
             if (a && b) {
                 CHECK(same_tree(a, b), "ms %d algo %d: tree from neighbours differs", ms, algo);
                 CHECK(hdbscan_algorithm_used(a) == hdbscan_algorithm_used(b), "ms %d: algorithm", ms);
-                CHECK(hdbscan_tree_bytes(b) >= (size_t)n * 28, "tree bytes");
+                CHECK(hdbscan_bytes(b) >= (size_t)n * 28, "tree bytes");
             }
             hdbscan_free(a);
             if (ms == 9 && algo == 3) kept[0] = b; else hdbscan_free(b);

@@ -63,10 +63,6 @@ void hdbscan_free(hdbscan *h) {
 
 /* ====================================================================== create */
 
-/* Neighbours kept per point beyond min_samples on the direct path: a list that reaches past the core
- * ball settles most of Borůvka's first round without a kd-tree search. */
-#define HDBSCAN_LIST_EXTRA 8
-
 static es_status check_tree_params(const hdbscan_tree_params *p, es_error *err) {
     if (p->min_samples < 1) return es_fail(err, ES_ERR_ARG, "min_samples must be >= 1, got %d", p->min_samples);
     if (p->algorithm < HDBSCAN_ALGORITHM_AUTO || p->algorithm > HDBSCAN_ALGORITHM_PRIMS_KDTREE)
@@ -150,8 +146,7 @@ es_status hdbscan_create(const float *x, int n, int dim, const hdbscan_tree_para
     /* all pairs need no neighbours above HDBSCAN_KDTREE_MAX_DIM (core distances come with them) */
     hdbscan_neighbors *nb = NULL;
     if (n > 1 && (h->algorithm != HDBSCAN_ALGORITHM_PRIMS || dim <= HDBSCAN_KDTREE_MAX_DIM)) {
-        int k = h->algorithm == HDBSCAN_ALGORITHM_PRIMS ? h->min_samples : h->min_samples + HDBSCAN_LIST_EXTRA;
-        st = hdbscan_neighbors_build(x, n, dim, k, p.leaf_size, &nb, err);
+        st = hdbscan_neighbors_build(x, n, dim, h->min_samples, p.leaf_size, &nb, err);
         if (st != ES_OK) {
             hdbscan_free(h);
             return st;
@@ -212,9 +207,13 @@ size_t hdbscan_neighbors_bytes(const hdbscan_neighbors *nb) {
            (size_t)nb->n_unique * nb->k * sizeof(int32_t);
 }
 
-size_t hdbscan_tree_bytes(const hdbscan *h) {
-    size_t m = h->n > 1 ? (size_t)h->n - 1 : 1;
-    return sizeof *h + (size_t)h->n * sizeof(double) + m * (3 * sizeof(int32_t) + sizeof(double));
+size_t hdbscan_bytes(const hdbscan *h) {
+    size_t m = h->n > 1 ? (size_t)h->n - 1 : 1, b = sizeof *h + (size_t)h->n * sizeof(double);
+    b += m * (3 * sizeof(int32_t) + sizeof(double)); /* single-linkage tree */
+    if (h->labels) b += (size_t)h->n * (sizeof(int32_t) + 2 * sizeof(double));
+    b += (size_t)h->ct.n_rows * (3 * sizeof(int32_t) + sizeof(double));
+    b += (size_t)h->n_clusters * (sizeof(int32_t) + sizeof(double));
+    return b;
 }
 
 /* ====================================================================== select */

@@ -112,9 +112,9 @@ void hdbscan_free(hdbscan *h);
 typedef struct hdbscan_neighbors hdbscan_neighbors;
 
 /* Collapses exact duplicates of x (n, dim) (row-major float32, every value finite; x is not kept),
- * builds a kd-tree over the distinct points and keeps each one's k_max nearest other distinct points
- * (k_max >= 1: the largest min_samples to be asked for). *out owns the result; free it with
- * hdbscan_neighbors_free. Memory: about 4 * k_max bytes per distinct point plus the tree. */
+ * builds a kd-tree over the distinct points and keeps each one's k_max + 8 nearest other distinct
+ * points (k_max >= 1: the largest min_samples to be asked for). *out owns the result; free it with
+ * hdbscan_neighbors_free. Memory: 4 * (k_max + 8) bytes per distinct point plus the tree and 4 per row. */
 es_status hdbscan_neighbors_create(const float *x, int n, int dim, int k_max, hdbscan_neighbors **out,
                                    es_error *err);
 void hdbscan_neighbors_free(hdbscan_neighbors *nb);
@@ -129,9 +129,9 @@ size_t hdbscan_neighbors_bytes(const hdbscan_neighbors *nb);    /* heap memory i
 es_status hdbscan_create_from_neighbors(const hdbscan_neighbors *nb, const hdbscan_tree_params *params, hdbscan **out,
                                         es_error *err);
 
-/* Heap memory of the tree itself (core distances and single-linkage tree), without the results of
- * the last selection (about 48 bytes per point more after hdbscan_select). */
-size_t hdbscan_tree_bytes(const hdbscan *h);
+/* Heap memory held by h: the tree (core distances and single-linkage tree, 28 bytes per point) and
+ * the last selection's results (labels, probabilities, scores, condensed tree: about 40 more). */
+size_t hdbscan_bytes(const hdbscan *h);
 
 /* ---- what hdbscan_create computed (owned by h) */
 int hdbscan_n(const hdbscan *h);

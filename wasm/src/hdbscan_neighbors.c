@@ -104,7 +104,7 @@ es_status hdbscan_neighbors_build(const float *x, int n, int dim, int k_max, int
     int u = collapse_duplicates(x, n, dim, xu, unique_of);
     if (u < 0) { st = es_fail(err, ES_ERR_NOMEM, "out of memory finding duplicate points"); goto done; }
     nb->n_unique = u;
-    nb->k = k_max < u - 1 ? k_max : u - 1;
+    nb->k = k_max < u - 1 - HDBSCAN_NEIGHBORS_EXTRA ? k_max + HDBSCAN_NEIGHBORS_EXTRA : u - 1;
     nb->copy_start = calloc((size_t)u + 1, sizeof *nb->copy_start);
     nb->copies = malloc((size_t)n * sizeof *nb->copies);
     nb->pos_of = malloc((size_t)u * sizeof *nb->pos_of);

@@ -28,11 +28,15 @@
 #include "hdbscan_kdtree.h"
 #include "status.h"
 
+/* Neighbours kept beyond k_max: a list that reaches past the largest core ball needs no kd-tree search
+ * for ties at the ball's edge, and settles most of Borůvka's rounds without one. */
+#define HDBSCAN_NEIGHBORS_EXTRA 8
+
 struct hdbscan_neighbors {
     int n, dim;            /* input points */
     int k_max;             /* the largest min_samples this serves */
     int n_unique;          /* distinct points: ids 0.. in order of first occurrence */
-    int k;                 /* neighbours kept per distinct point: min(k_max, n_unique - 1) */
+    int k;                 /* neighbours kept per distinct point: min(k_max + HDBSCAN_NEIGHBORS_EXTRA, n_unique - 1) */
     hdbscan_kdtree tree;   /* over the distinct points; tree.index[pos] = distinct id */
     int32_t *pos_of;       /* (n_unique) distinct id -> tree position */
     int32_t *mult;         /* (n_unique) multiplicity, by tree position */
