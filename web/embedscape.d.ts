@@ -504,6 +504,8 @@ export interface BertModel {
   embedIds(ids: ArrayLike<number>, lengths: ArrayLike<number>): F32Array;
   /** tokenizes and embeds: n*dim floats and the number of tokens */
   embedTexts(texts: readonly string[]): { data: F32Array; tokens: number };
+  /** tokenizes and embeds UTF-8 texts packed back to back (text i is lens[i] bytes) in one engine call */
+  embedUtf8(bytes: Uint8Array, lens: ArrayLike<number>): { data: F32Array; lengths: Int32Array; tokens: number };
   /** the last hidden state (n_tokens x dim) of one text's ids */
   hidden(ids: ArrayLike<number>): F32Array;
   free(): void;

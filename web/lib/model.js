@@ -13,7 +13,8 @@
 // bit-identical for any number of threads.
 //
 // Engine-level (in-process, no workers): createBertModel(engine, files, {dtype}) → BertModel with
-// embedIds(ids, lengths) and embedTexts(texts).
+// embedIds(ids, lengths), embedTexts(texts) and embedUtf8(bytes, lens) (tokenize + embed in one engine
+// call: the ids stay in the engine).
 
 import { EmbedscapeError, AbortError } from './engine.js';
 import { openFolder } from './folder.js';
@@ -125,6 +126,33 @@ export function createBertModel(engine, files, opts = {}) {
       if (!tokenizer) throw new EmbedscapeError('the model folder has no tokenizer.json or vocab.txt');
       const { ids, lengths } = tokenizer.encodeBatch(texts, config.maxSeqLength);
       return { data: embedIds(ids, lengths), tokens: ids.length };
+    },
+    /**
+     * Tokenizes and embeds texts given as UTF-8 bytes, back to back (text i is lens[i] bytes), in one
+     * engine call, so the token ids never cross into JS: the same vectors as embedTexts.
+     * @param {Uint8Array} bytes @param {ArrayLike<number>} lens
+     * @returns {{data: Float32Array, lengths: Int32Array, tokens: number}} data (n*dim); ids per text
+     */
+    embedUtf8(bytes, lens) {
+      live();
+      if (!tokenizer) throw new EmbedscapeError('the model folder has no tokenizer.json or vocab.txt');
+      if (!(bytes instanceof Uint8Array)) throw new EmbedscapeError('embedUtf8: bytes must be a Uint8Array');
+      const n = lens?.length;
+      if (!Number.isInteger(n)) throw new EmbedscapeError('embedUtf8: lens must be an array of byte counts');
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        if (!Number.isInteger(lens[i]) || lens[i] < 0) throw new EmbedscapeError(`embedUtf8: lens[${i}] must be a whole number >= 0, got ${lens[i]}`);
+        total += lens[i];
+      }
+      if (total > bytes.length) throw new EmbedscapeError(`embedUtf8: lens add up to ${total} bytes but ${bytes.length} were given`);
+      return engine.scoped((alloc, copy) => {
+        const out = alloc(n * dim * 4), lengthsPtr = alloc(n * 4);
+        engine.call('es_bert_embed_texts', ptr, tokenizer.ptr, copy(bytes.subarray(0, total)), copy(Int32Array.from(lens)), n, out, lengthsPtr);
+        const lengths = engine.readI32(lengthsPtr, n);
+        let tokens = 0;
+        for (let i = 0; i < n; i++) tokens += lengths[i];
+        return { data: engine.readF32(out, n * dim), lengths, tokens };
+      });
     },
     /** Last hidden state (n_tok, dim) of one text's ids. */
     hidden(ids) {
