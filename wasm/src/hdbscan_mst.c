@@ -197,6 +197,71 @@ typedef struct boruvka_best {
     int32_t lo, hi; /* ids, for the tie order */
 } boruvka_best;
 
+/* What a Borůvka round's kd-tree search reads. */
+typedef struct boruvka_ctx {
+    const hdbscan_kdtree *t;
+    const double *core_pos, *node_core, *dk, *lb;
+    const int32_t *comp, *node_comp;
+} boruvka_ctx;
+
+/* Squared distance between the box of `node` and the box [qlo, qhi] (a point when qlo == qhi). */
+static inline double box_box_sqdist(const hdbscan_kdtree *t, int node, const float *qlo, const float *qhi) {
+    const float *lo = t->lo + (size_t)node * t->dim, *hi = t->hi + (size_t)node * t->dim;
+    double s = 0.0;
+    for (int k = 0; k < t->dim; k++) {
+        double d = 0.0;
+        if (qhi[k] < lo[k]) d = (double)lo[k] - qhi[k];
+        else if (qlo[k] > hi[k]) d = (double)qlo[k] - hi[k];
+        s += d * d;
+    }
+    return s;
+}
+
+/* The lightest edges from the points at tree positions [p0, p1) of component c, inside the box
+ * [qlo, qhi], to other components, into B: every edge that can weigh <= B->w is looked at. */
+static void boruvka_search(const boruvka_ctx *bc, int c, int p0, int p1, const float *qlo, const float *qhi,
+                           boruvka_best *B, int32_t *stack_node, double *stack_d) {
+    const hdbscan_kdtree *t = bc->t;
+    const double *core_pos = bc->core_pos;
+    int sp = 0;
+    stack_node[sp] = 0;
+    stack_d[sp++] = 0.0;
+    while (sp > 0) {
+        sp--;
+        int node = stack_node[sp];
+        if (stack_d[sp] > B->w || bc->node_core[node] > B->w || bc->node_comp[node] == c) continue;
+        if (t->left[node] < 0) {
+            for (int p = p0; p < p1; p++) {
+                double cp = core_pos[p];
+                if (cp > B->w || bc->lb[p] > B->w || bc->dk[p] > B->w) continue; /* nothing past its list can win */
+                int ia = t->index[p];
+                for (int b = t->start[node]; b < t->end[node]; b++) {
+                    if (bc->comp[b] == c) continue;
+                    double w = cp > core_pos[b] ? cp : core_pos[b];
+                    if (w > B->w) continue;
+                    double d = sqrt(hdbscan_kdtree_sqdist(t, p, b));
+                    if (d > w) w = d;
+                    if (w > B->w) continue;
+                    int ib = t->index[b];
+                    int lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia;
+                    if (edge_less(w, lo, hi, B->w, B->lo, B->hi)) {
+                        B->w = w; B->a = p; B->b = b; B->lo = lo; B->hi = hi;
+                    }
+                }
+            }
+            continue;
+        }
+        int l = t->left[node], r = t->right[node];
+        double dl = sqrt(box_box_sqdist(t, l, qlo, qhi));
+        double dr = sqrt(box_box_sqdist(t, r, qlo, qhi));
+        int near = l, far = r;
+        double dn = dl, df = dr;
+        if (dr < dl) { near = r; far = l; dn = dr; df = dl; }
+        if (df <= B->w) { stack_node[sp] = far; stack_d[sp++] = df; }
+        if (dn <= B->w) { stack_node[sp] = near; stack_d[sp++] = dn; }
+    }
+}
+
 /* The minimum spanning tree of the mutual reachability graph of the kd-tree's points under the order
  * (weight, smaller id, larger id). core_pos by tree position; nbr (n, stride): each point's nearest
  * others, nearest first, of which the first k are used (k = n - 1: everything). Edges (ea[i], eb[i], ew[i]) are written as tree
@@ -242,6 +307,7 @@ static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, co
     int n_edges = 0, n_comp = n;
     int32_t stack_node[160];
     double stack_d[160];
+    boruvka_ctx bc = {t, core_pos, node_core, dk, lb, comp, node_comp};
     while (n_comp > 1) {
         for (int i = 0; i < n; i++) comp[i] = uf_find(uf, i);
         for (int node = nn - 1; node >= 0; node--) {
@@ -286,49 +352,27 @@ static es_status mst_boruvka(const hdbscan_kdtree *t, const double *core_pos, co
                 }
             }
         }
-        /* past the lists: the kd-tree, pruned by the component's best so far */
-        for (int p = 0; p < n; p++) {
-            int c = comp[p];
-            boruvka_best *B = &best[c];
-            double cp = core_pos[p];
-            if (cp > B->w || lb[p] > B->w || dk[p] > B->w) continue;
-            const float *q = t->pts + (size_t)p * dim;
-            int ia = t->index[p];
-            int sp = 0;
-            stack_node[sp] = 0;
-            stack_d[sp++] = 0.0;
-            while (sp > 0) {
-                sp--;
-                int node = stack_node[sp];
-                if (stack_d[sp] > B->w || node_core[node] > B->w || node_comp[node] == c) continue;
-                if (t->left[node] < 0) {
-                    for (int b = t->start[node]; b < t->end[node]; b++) {
-                        if (comp[b] == c) continue;
-                        double w = cp > core_pos[b] ? cp : core_pos[b];
-                        if (w > B->w) continue;
-                        double d = sqrt(hdbscan_kdtree_sqdist(t, p, b));
-                        if (d > w) w = d;
-                        if (w > B->w) continue;
-                        int ib = t->index[b];
-                        int lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia;
-                        if (edge_less(w, lo, hi, B->w, B->lo, B->hi)) {
-                            B->w = w; B->a = p; B->b = b; B->lo = lo; B->hi = hi;
-                        }
-                    }
-                    continue;
+        /* past the lists: the kd-tree, pruned by the component's best so far; a leaf whose points all
+         * lie in one component searches once for all of them, from its bounding box */
+        for (int leaf = 0; leaf < nn; leaf++) {
+            if (t->left[leaf] >= 0) continue;
+            int c = node_comp[leaf];
+            for (int p = t->start[leaf]; p < t->end[leaf]; p++) {
+                int cp = comp[p];
+                const boruvka_best *B = &best[cp];
+                if (core_pos[p] > B->w || lb[p] > B->w || dk[p] > B->w) continue;
+                if (c >= 0) { /* the whole leaf, once */
+                    boruvka_search(&bc, c, t->start[leaf], t->end[leaf], t->lo + (size_t)leaf * dim,
+                                   t->hi + (size_t)leaf * dim, &best[c], stack_node, stack_d);
+                    break;
                 }
-                int l = t->left[node], r = t->right[node];
-                double dl = sqrt(hdbscan_kdtree_box_sqdist(t, l, q));
-                double dr = sqrt(hdbscan_kdtree_box_sqdist(t, r, q));
-                int near = l, far = r;
-                double dn = dl, df = dr;
-                if (dr < dl) { near = r; far = l; dn = dr; df = dl; }
-                if (df <= B->w) { stack_node[sp] = far; stack_d[sp++] = df; }
-                if (dn <= B->w) { stack_node[sp] = near; stack_d[sp++] = dn; }
+                const float *q = t->pts + (size_t)p * dim;
+                boruvka_search(&bc, cp, p, p + 1, q, q, &best[cp], stack_node, stack_d);
             }
-            /* everything left unexplored weighs more than the final bound; what was seen, at least it */
-            if (B->w > lb[p]) lb[p] = B->w;
         }
+        /* a component's lightest outgoing edge bounds every member's: it stays a bound as they grow */
+        for (int p = 0; p < n; p++)
+            if (best[comp[p]].w > lb[p]) lb[p] = best[comp[p]].w;
         /* add every component's best edge (two components may pick the same one) */
         int added = 0;
         for (int r = 0; r < n_roots; r++) {
@@ -691,7 +735,10 @@ es_status hdbscan_mst_from_neighbors(const hdbscan_neighbors *nb, int min_sample
     int fallback = 1;
     if (!core_pos || !ua || !ub || !uw) { st = es_fail(err, ES_ERR_NOMEM, "out of memory for the spanning tree"); goto done; }
     hdbscan_mst_core(nb, min_samples, core_pos, core);
-    st = mst_boruvka(&nb->tree, core_pos, nb->nbr, nb->k, nb->k, ua, ub, uw, err);
+    /* Borůvka reads the first min_samples + 16 of each list: enough to reach past the core ball, short
+     * enough that stepping over the listed points of the point's own component stays cheap */
+    int k_use = min_samples + 16 < nb->k ? min_samples + 16 : nb->k;
+    st = mst_boruvka(&nb->tree, core_pos, nb->nbr, nb->k, k_use, ua, ub, uw, err);
     if (st != ES_OK) goto done;
     if (algo == HDBSCAN_ALGORITHM_PRIMS_KDTREE) {
         src = malloc((size_t)(n - 1) * sizeof *src);
