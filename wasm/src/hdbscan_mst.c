@@ -1,6 +1,7 @@
-/* hdbscan_mst.c — see hdbscan_mst.h. Core distances (all pairs, or k nearest neighbours on a kd-tree)
- * and the minimum spanning tree of the mutual reachability graph: the library's Prim
- * (mst_linkage_core_vector), Borůvka on a kd-tree, and the library's Prim on the core-ball graph. */
+/* hdbscan_mst.c — see hdbscan_mst.h. Core distances over all pairs (the kd-tree paths read theirs
+ * from the neighbour lists, hdbscan_neighbors.c) and the minimum spanning tree of the mutual
+ * reachability graph: the library's Prim over all pairs (mst_linkage_core_vector), Borůvka on a
+ * kd-tree, and the library's Prim on the core-ball graph with every copy of a point a row of its own. */
 #include "hdbscan_mst.h"
 
 #include <float.h>
