@@ -118,37 +118,9 @@ es_status hdbscan_kdtree_build(const float *x, int n, int dim, int leaf_size, hd
     return ES_OK;
 }
 
-/* max-heap of (sqdist, position) with k slots */
-static inline void heap_replace_top(double *hd, int32_t *hi, int k, double d, int32_t p) {
-    int i = 0;
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, big = i;
-        double bd = d;
-        if (l < k && hd[l] > bd) { big = l; bd = hd[l]; }
-        if (r < k && hd[r] > bd) { big = r; bd = hd[r]; }
-        if (big == i) break;
-        hd[i] = hd[big];
-        hi[i] = hi[big];
-        i = big;
-    }
-    hd[i] = d;
-    hi[i] = p;
-}
-
-static inline void heap_push(double *hd, int32_t *hi, int *cnt, double d, int32_t p) {
-    int i = (*cnt)++;
-    while (i > 0) {
-        int par = (i - 1) / 2;
-        if (hd[par] >= d) break;
-        hd[i] = hd[par];
-        hi[i] = hi[par];
-        i = par;
-    }
-    hd[i] = d;
-    hi[i] = p;
-}
-
-/* The k nearest points of tree position p (itself included) into the max-heap (hd, hix); returns the
+/* The k nearest points of tree position p (itself included), nearest first, in (hd, hix): a sorted
+ * array, since most candidates are refused by one comparison with the k-th and an accepted one moves a
+ * few slots (cheaper than a heap's unpredictable branches for the k HDBSCAN asks for). Returns the
  * number found (min(k, n)). stack_node / stack_d: 160 entries (see below). */
 static int knn_query(const hdbscan_kdtree *t, int p, int k, double *hd, int32_t *hix, int32_t *stack_node,
                      double *stack_d) {
@@ -161,12 +133,19 @@ static int knn_query(const hdbscan_kdtree *t, int p, int k, double *hd, int32_t 
         sp--;
         int node = stack_node[sp];
         double nd = stack_d[sp];
-        if (cnt == k && nd >= hd[0]) continue; /* cannot make the k-th distance smaller */
+        if (cnt == k && nd >= hd[k - 1]) continue; /* cannot make the k-th distance smaller */
         if (t->left[node] < 0) {
             for (int b = t->start[node]; b < t->end[node]; b++) {
                 double d = sqdist_rows(q, t->pts + (size_t)b * dim, dim);
-                if (cnt < k) heap_push(hd, hix, &cnt, d, b);
-                else if (d < hd[0]) heap_replace_top(hd, hix, k, d, b);
+                if (cnt == k && !(d < hd[k - 1])) continue;
+                int i = cnt < k ? cnt++ : k - 1;
+                while (i > 0 && hd[i - 1] > d) {
+                    hd[i] = hd[i - 1];
+                    hix[i] = hix[i - 1];
+                    i--;
+                }
+                hd[i] = d;
+                hix[i] = b;
             }
             continue;
         }
@@ -175,8 +154,8 @@ static int knn_query(const hdbscan_kdtree *t, int p, int k, double *hd, int32_t 
         int near = l, far = r;
         double dn = dl, df = dr;
         if (dr < dl) { near = r; far = l; dn = dr; df = dl; }
-        if (!(cnt == k && df >= hd[0])) { stack_node[sp] = far; stack_d[sp++] = df; }
-        if (!(cnt == k && dn >= hd[0])) { stack_node[sp] = near; stack_d[sp++] = dn; }
+        if (!(cnt == k && df >= hd[k - 1])) { stack_node[sp] = far; stack_d[sp++] = df; }
+        if (!(cnt == k && dn >= hd[k - 1])) { stack_node[sp] = near; stack_d[sp++] = dn; }
     }
     return cnt;
 }
@@ -199,14 +178,6 @@ es_status hdbscan_kdtree_knn_sorted(const hdbscan_kdtree *t, int k, int32_t *nbr
     }
     for (int p = 0; p < t->n; p++) {
         knn_query(t, p, kk, hd, hix, stack_node, stack_d);
-        /* heapsort the max-heap in place: ascending distances */
-        for (int end = kk - 1; end > 0; end--) {
-            double d = hd[end];
-            int32_t b = hix[end];
-            hd[end] = hd[0];
-            hix[end] = hix[0];
-            heap_replace_top(hd, hix, end, d, b);
-        }
         /* distinct points have distances > 0, so slot 0 is p itself (the caller passes distinct points) */
         int32_t *row = nbr_out + (size_t)p * k;
         int o = 0;
