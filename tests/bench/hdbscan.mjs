@@ -15,8 +15,9 @@
 // Medians of --repeat runs (peers slower than 20 s run once). Nothing is asserted.
 //
 // Duplicates (--dup-sizes=200000, --dup-peer=20000, --no-dups to skip): the same generator with exact
-// copies — every row identical; half the rows copies of the other half; a quarter distinct, each
-// four times — through the default path (copies collapsed), and as the peer the all-pairs path
+// copies — every row identical; half the rows copies of random rows of the other half; half the rows
+// copies of ten rows; a quarter distinct, each four times — through the default path (copies
+// collapsed), and as the peer the all-pairs path
 // (algorithm 'prims', the library's O(n^2) Prim, which every path cost on copies before they were
 // collapsed) at --dup-peer rows, with the labels of the two compared.
 //
@@ -78,15 +79,17 @@ function timeR(data, n, tmp) {
   return { ms: sec * 1000, clusters: k };
 }
 
-/** n rows of `kind` ('identical', 'half', 'quarter') built from points(). */
+/** n rows of `kind` built from points(): 'identical'; 'half' (the second half copies random rows of
+ * the first); 'masses' (the second half copies 10 rows: ten masses of n/20 copies); 'quarter' (each
+ * row of the first quarter four times). */
 function duplicated(kind, n) {
   const d = points(n, 11);
   if (kind === 'identical') d.fill(1.25);
-  const distinct = kind === 'half' ? n >> 1 : kind === 'quarter' ? n >> 2 : n;
+  const distinct = kind === 'quarter' ? n >> 2 : kind === 'identical' ? n : n >> 1;
   let s = 99;
   for (let i = distinct; i < n && kind !== 'identical'; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    const j = kind === 'half' ? s % distinct : i % distinct;
+    const j = kind === 'half' ? s % distinct : kind === 'masses' ? (s % 10) * 7 : i % distinct;
     d[2 * i] = d[2 * j];
     d[2 * i + 1] = d[2 * j + 1];
   }
@@ -113,7 +116,7 @@ function benchDuplicates(engine, flags, repeat) {
   console.log(`\nduplicates: min_cluster_size ${MCS}, min_samples ${MS}; peer: all-pairs Prim ('prims') at ${peerN} rows`);
   console.log('| rows | kind | embedscape | clusters | all-pairs at ' + peerN + ' | ratio | labels equal |');
   console.log('|---|---|---|---|---|---|---|');
-  for (const kind of ['identical', 'half', 'quarter']) {
+  for (const kind of ['identical', 'half', 'masses', 'quarter']) {
     const peerData = duplicated(kind, peerN);
     const small = timeRun(engine, peerData, peerN, {}, repeat);
     const peer = timeRun(engine, peerData, peerN, { algorithm: 'prims' }, 1);
