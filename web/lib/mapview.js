@@ -497,6 +497,13 @@ export class MapView {
     this._restyle(true);
   }
 
+  /** Emphasises the points whose mask entry is 1 (null clears): highlight() for a ready mask. */
+  highlightMask(mask) {
+    if (mask && mask.length !== this.n) throw new RangeError(`highlightMask: ${mask.length} entries for ${this.n} points`);
+    this.highlighted = mask ?? null;
+    this._restyle(true);
+  }
+
   /**
    * Highlights the points whose text contains the query (case-insensitive); an empty query clears.
    * @param {string} query @returns {number[]} indices of the matches
@@ -836,9 +843,7 @@ export class MapView {
     this.opts.onSelect?.({ mask, count, polygon, additive, kind });
   }
 
-  _lassoPolygon() {
-    const l = this._lasso;
-    if (!l) return null;
+  _lassoPolygon(l) {
     if (l.kind === 'box') {
       const [a, b] = [l.points[0], l.points[l.points.length - 1]];
       return [[a[0], a[1]], [b[0], a[1]], [b[0], b[1]], [a[0], b[1]]].map(([px, py]) => this.toData(px, py));
@@ -920,8 +925,7 @@ export class MapView {
       const lasso = this._lasso;
       this._lasso = null;
       if (lasso && !cancelled && g?.moved) {
-        const poly = (this._lasso = lasso, this._lassoPolygon());
-        this._lasso = null;
+        const poly = this._lassoPolygon(lasso);
         this.redraw();
         if (poly && poly.length >= 3) this._emitSelect(poly, lasso.additive || e.shiftKey, lasso.kind);
         return;
