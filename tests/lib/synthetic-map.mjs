@@ -68,10 +68,10 @@ export function wideCsv(rows = 60, seed = 3) {
   for (let i = 0; i < rows; i++) {
     const [tag, text] = topics[i % topics.length];
     const r = [
-      `T${1000 + i}`, `2024-0${1 + (i % 9)}-1${i % 10}`, ['mail', 'chat', 'phone'][i % 3], ['phone', 'laptop', 'watch'][i % 3],
+      i === 5 ? '=HYPERLINK("http://example.invalid","click")' : `T${1000 + i}`, `2024-0${1 + (i % 9)}-1${i % 10}`, ['mail', 'chat', 'phone'][i % 3], ['phone', 'laptop', 'watch'][i % 3],
       ['low', 'normal', 'high'][Math.floor(rand() * 3)], `agent ${i % 5}`, i % 4 ? 'closed' : 'open', ['DE', 'FR', 'US', 'JP'][i % 4], 'en',
       String(1 + (i % 5)), String(Math.round(rand() * 90)), i % 7 === 0 ? 'yes' : 'no', tag,
-      `Customer says: ${text}, ticket ${i}, "urgent"${i % 11 === 0 ? ', with a, comma' : ''}`,
+      i === 7 ? `=1+2 ${text}` : i === 9 ? `@SUM(A1) ${text}` : `Customer says: ${text}, ticket ${i}, "urgent"${i % 11 === 0 ? ', with a, comma' : ''}`,
       `Customer ${i}`, ['free', 'pro', 'team'][i % 3], String(1 + (i % 20)), ['EMEA', 'AMER', 'APAC'][i % 3], String(4 * (1 + (i % 6))), `1.${i % 4}.0`,
     ];
     lines.push(r.map(q).join(','));
