@@ -42,6 +42,7 @@ const MIN_SCALE_FACTOR = 0.2; // relative to the fitted scale
 const MAX_SCALE_FACTOR = 4000;
 const WEBGL_FROM = 20000; // 'auto': Canvas 2D up to this many points, WebGL2 above
 const DENSITY_RATIO = 0.5; // density layer when points on screen exceed this share of the CSS pixels
+const DENSITY_CHUNK = 150000; // points a frame adds to the density layer (in a random order: any prefix is a fair sample)
 const POINT_LABELS_MAX = 120; // point labels when at most this many points are in view
 const NAMES_MAX = 60; // cluster names drawn at most
 const ALPHA = { faded: 0.13, noise: 0.55, weak: 0.6, strong: 0.9 };
@@ -157,9 +158,9 @@ void main() { v_uv = a_q * 0.5 + 0.5; gl_Position = vec4(a_q, 0.0, 1.0); }`;
 
 const FS_DENSITY = `#version 300 es
 precision highp float;
-in vec2 v_uv; out vec4 o; uniform sampler2D u_acc;
+in vec2 v_uv; out vec4 o; uniform sampler2D u_acc; uniform float u_norm;
 void main() {
-  vec4 t = texture(u_acc, v_uv);
+  vec4 t = texture(u_acc, v_uv) * u_norm;
   if (t.a <= 0.0) discard;
   vec3 c = t.rgb / t.a;
   float a = 1.0 - exp(-0.55 * t.a);
@@ -239,7 +240,12 @@ class GLPoints {
     return true;
   }
 
-  /** Draws a frame: f = {W, H (device px), scale, cx, cy (data), dpr, size (CSS px radius), background [r,g,b]|null, density, fade}. */
+  /**
+   * Draws a frame: f = {W, H (device px), scale, cx, cy (data), dpr, size (CSS px radius),
+   * background [r,g,b]|null, density, fade, from, count}. The density layer accumulates points
+   * [from, from + count) into what earlier frames put there (from = 0 starts afresh) and shows the
+   * sum scaled to all n: a big map refines over a few frames instead of stalling one.
+   */
   draw(f) {
     const gl = this.gl;
     const { W, H } = f;
@@ -259,20 +265,22 @@ class GLPoints {
     gl.enable(gl.BLEND);
     gl.bindVertexArray(this.vao);
     if (f.density && this._target(W, H)) {
+      const from = f.from ?? 0, count = Math.min(this.n - from, f.count ?? this.n);
       gl.bindFramebuffer(gl.FRAMEBUFFER, this.fb);
-      gl.clearColor(0, 0, 0, 0);
-      gl.clear(gl.COLOR_BUFFER_BIT);
+      gl.viewport(0, 0, W, H);
+      if (from === 0) { gl.clearColor(0, 0, 0, 0); gl.clear(gl.COLOR_BUFFER_BIT); }
       gl.blendFunc(gl.ONE, gl.ONE);
       gl.useProgram(this.acc.p);
       setCommon(this.acc.u);
       gl.uniform1i(this.acc.u.u_pass, 2);
-      gl.drawArrays(gl.POINTS, 0, this.n);
+      if (count > 0) gl.drawArrays(gl.POINTS, from, count);
       gl.bindFramebuffer(gl.FRAMEBUFFER, null);
       gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
       gl.useProgram(this.dens.p);
       gl.activeTexture(gl.TEXTURE0);
       gl.bindTexture(gl.TEXTURE_2D, this.tex);
       gl.uniform1i(this.dens.u.u_acc, 0);
+      gl.uniform1f(this.dens.u.u_norm, this.n / Math.max(1, from + count));
       gl.bindVertexArray(this.qvao);
       gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     } else {
@@ -1024,23 +1032,49 @@ export class MapView {
   }
 
   _drawGL(density) {
-    const g = this._gl;
+    const g = this._gl, n = this.n;
+    // big maps go to the GPU in a random order, so that the first k points are a fair sample of all
     if (this._glDirty.pos) {
-      const xy = new Float32Array(2 * this.n);
-      for (let i = 0; i < this.n; i++) { xy[2 * i] = this.xs[i]; xy[2 * i + 1] = this.ys[i]; }
+      this._perm = null;
+      if (n > DENSITY_CHUNK) {
+        let seed = 12345;
+        const perm = new Uint32Array(n);
+        for (let i = 0; i < n; i++) perm[i] = i;
+        for (let i = n - 1; i > 0; i--) { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; const j = seed % (i + 1); const t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
+        this._perm = perm;
+      }
+      const perm = this._perm;
+      const xy = new Float32Array(2 * n);
+      for (let k = 0; k < n; k++) { const i = perm ? perm[k] : k; xy[2 * k] = this.xs[i]; xy[2 * k + 1] = this.ys[i]; }
       g.setPositions(xy);
       this._glDirty.pos = false;
+      this._glDirty.style = true;
     }
     if (this._glDirty.style) {
-      g.setColors(this._style.rgba);
-      g.setFlags(this._style.flags);
+      const perm = this._perm, { rgba, flags } = this._style;
+      if (perm) {
+        const r2 = new Uint8Array(4 * n), f2 = new Uint8Array(n), src = new Uint32Array(rgba.buffer, rgba.byteOffset, n), dst = new Uint32Array(r2.buffer);
+        for (let k = 0; k < n; k++) { const i = perm[k]; dst[k] = src[i]; f2[k] = flags[i]; }
+        g.setColors(r2); g.setFlags(f2);
+      } else { g.setColors(rgba); g.setFlags(flags); }
       this._glDirty.style = false;
+      this._styleVersion = (this._styleVersion ?? 0) + 1;
     }
     const c = this._glCanvas;
-    g.draw({
+    const frame = {
       W: c.width, H: c.height, scale: this.scale, cx: this.cx, cy: this.cy, dpr: this.dpr,
       size: this._radius(), background: this.background ? rgbOf(this.background) : null, density, fade: ALPHA.faded,
-    });
+    };
+    if (density) {
+      // the same view as the frame before: add the next slice of points; else start again
+      const key = `${frame.W}x${frame.H}|${this.cx}|${this.cy}|${this.scale}|${this._styleVersion}|${this.background}`;
+      if (this._acc?.key !== key) this._acc = { key, drawn: 0 };
+      frame.from = this._acc.drawn;
+      frame.count = Math.min(DENSITY_CHUNK, n - frame.from);
+      this._acc.drawn += frame.count;
+      if (this._acc.drawn < n) this.redraw();
+    } else this._acc = null;
+    g.draw(frame);
   }
 
   /** Canvas 2D: one path per colour and alpha, faded points first (underneath). */
