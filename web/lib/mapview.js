@@ -42,7 +42,9 @@ const MIN_SCALE_FACTOR = 0.2; // relative to the fitted scale
 const MAX_SCALE_FACTOR = 4000;
 const WEBGL_FROM = 20000; // 'auto': Canvas 2D up to this many points, WebGL2 above
 const DENSITY_RATIO = 0.5; // density layer when points on screen exceed this share of the CSS pixels
-const DENSITY_CHUNK = 150000; // points a frame adds to the density layer (in a random order: any prefix is a fair sample)
+const DENSITY_CHUNK = 150000; // more points than this go to the GPU in a random order (any prefix is a fair sample)
+const LAYERED_FROM = 200000; // more points than this are drawn into layers, a slice per frame
+const LAYER_CHUNK = 40000; // points drawn per frame into a layer
 const POINT_LABELS_MAX = 120; // point labels when at most this many points are in view
 const NAMES_MAX = 60; // cluster names drawn at most
 const ALPHA = { faded: 0.13, noise: 0.55, weak: 0.6, strong: 0.9 };
@@ -167,6 +169,15 @@ void main() {
   o = vec4(c * a, a);
 }`;
 
+// a finished picture of the points (a layer), moved and scaled to where the view is now
+const VS_BLIT = `#version 300 es
+in vec2 a_q; out vec2 v_uv; uniform vec4 u_xf;
+void main() { v_uv = a_q * 0.5 + 0.5; gl_Position = vec4(a_q * u_xf.xy + u_xf.zw, 0.0, 1.0); }`;
+const FS_BLIT = `#version 300 es
+precision mediump float;
+in vec2 v_uv; out vec4 o; uniform sampler2D u_tex;
+void main() { o = texture(u_tex, v_uv); }`;
+
 class GLPoints {
   constructor(canvas) {
     const gl = canvas.getContext('webgl2', { antialias: false, premultipliedAlpha: true, alpha: true, preserveDrawingBuffer: false });
@@ -198,6 +209,8 @@ class GLPoints {
     this.disc = prog(VS, FS_DISC);
     this.acc = prog(VS, FS_ACC);
     this.dens = prog(VS_QUAD, FS_DENSITY);
+    this.blit = prog(VS_BLIT, FS_BLIT);
+    this.layers = [null, null]; // {tex, fb, w, h}: RGBA8 pictures of the points (front, back)
     this.vao = gl.createVertexArray();
     gl.bindVertexArray(this.vao);
     this.bPos = gl.createBuffer(); this.bCol = gl.createBuffer(); this.bFlag = gl.createBuffer();
@@ -249,49 +262,146 @@ class GLPoints {
   draw(f) {
     const gl = this.gl;
     const { W, H } = f;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     gl.viewport(0, 0, W, H);
     const bg = f.background;
     gl.clearColor(bg ? bg[0] / 255 : 0, bg ? bg[1] / 255 : 0, bg ? bg[2] / 255 : 0, bg ? 1 : 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
     if (!this.n) return;
-    // clip = (x - cx) * scale * dpr * 2 / W
-    const sx = (2 * f.scale * f.dpr) / W, sy = (2 * f.scale * f.dpr) / H;
-    const setCommon = (u) => {
-      gl.uniform2f(u.u_scale, sx, sy);
-      gl.uniform2f(u.u_offset, -f.cx * sx, -f.cy * sy);
-      gl.uniform1f(u.u_size, 2 * f.size * f.dpr);
-      gl.uniform1f(u.u_fade, f.fade);
-    };
-    gl.enable(gl.BLEND);
-    gl.bindVertexArray(this.vao);
     if (f.density && this._target(W, H)) {
       const from = f.from ?? 0, count = Math.min(this.n - from, f.count ?? this.n);
-      gl.bindFramebuffer(gl.FRAMEBUFFER, this.fb);
+      this._drawTo(null, f);
       gl.viewport(0, 0, W, H);
-      if (from === 0) { gl.clearColor(0, 0, 0, 0); gl.clear(gl.COLOR_BUFFER_BIT); }
-      gl.blendFunc(gl.ONE, gl.ONE);
-      gl.useProgram(this.acc.p);
-      setCommon(this.acc.u);
-      gl.uniform1i(this.acc.u.u_pass, 2);
+      this._composite(from + count);
+    } else this._discs(f, 0, this.n);
+  }
+
+  _uniforms(u, f) {
+    const gl = this.gl;
+    const sx = (2 * f.scale * f.dpr) / f.W, sy = (2 * f.scale * f.dpr) / f.H;
+    gl.uniform2f(u.u_scale, sx, sy);
+    gl.uniform2f(u.u_offset, -f.cx * sx, -f.cy * sy);
+    gl.uniform1f(u.u_size, 2 * f.size * f.dpr);
+    gl.uniform1f(u.u_fade, f.fade);
+  }
+
+  /** Discs of points [from, from + count) into the bound framebuffer: faded ones first. */
+  _discs(f, from, count) {
+    const gl = this.gl;
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    gl.useProgram(this.disc.p);
+    this._uniforms(this.disc.u, f);
+    gl.bindVertexArray(this.vao);
+    for (const pass of [0, 1]) {
+      gl.uniform1i(this.disc.u.u_pass, pass);
       if (count > 0) gl.drawArrays(gl.POINTS, from, count);
-      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-      gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
-      gl.useProgram(this.dens.p);
-      gl.activeTexture(gl.TEXTURE0);
-      gl.bindTexture(gl.TEXTURE_2D, this.tex);
-      gl.uniform1i(this.dens.u.u_acc, 0);
-      gl.uniform1f(this.dens.u.u_norm, this.n / Math.max(1, from + count));
-      gl.bindVertexArray(this.qvao);
-      gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
-    } else {
-      gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
-      gl.useProgram(this.disc.p);
-      setCommon(this.disc.u);
-      for (const pass of [0, 1]) {
-        gl.uniform1i(this.disc.u.u_pass, pass);
-        gl.drawArrays(gl.POINTS, 0, this.n);
-      }
     }
+    gl.bindVertexArray(null);
+  }
+
+  /** Adds points [from, from + count) to the float accumulation target (from = 0 clears it). */
+  _drawTo(_, f) {
+    const gl = this.gl;
+    if (!this._target(f.W, f.H)) return;
+    const from = f.from ?? 0, count = Math.min(this.n - from, f.count ?? this.n);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, this.fb);
+    gl.viewport(0, 0, f.W, f.H);
+    if (from === 0) { gl.clearColor(0, 0, 0, 0); gl.clear(gl.COLOR_BUFFER_BIT); }
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE);
+    gl.useProgram(this.acc.p);
+    this._uniforms(this.acc.u, f);
+    gl.uniform1i(this.acc.u.u_pass, 2);
+    gl.bindVertexArray(this.vao);
+    if (count > 0) gl.drawArrays(gl.POINTS, from, count);
+    gl.bindVertexArray(null);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+  }
+
+  /** The accumulated density (drawn points scaled to all n) into the bound framebuffer. */
+  _composite(drawn) {
+    const gl = this.gl;
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    gl.useProgram(this.dens.p);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.tex);
+    gl.uniform1i(this.dens.u.u_acc, 0);
+    gl.uniform1f(this.dens.u.u_norm, this.n / Math.max(1, drawn));
+    gl.bindVertexArray(this.qvao);
+    gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+    gl.bindVertexArray(null);
+  }
+
+  /** Layer k (0 or 1) of size w x h: an RGBA8 texture with its framebuffer. */
+  layer(k, w, h) {
+    const gl = this.gl;
+    let l = this.layers[k];
+    if (l && l.w === w && l.h === h) return l;
+    if (l) { gl.deleteTexture(l.tex); gl.deleteFramebuffer(l.fb); }
+    const tex = gl.createTexture();
+    gl.bindTexture(gl.TEXTURE_2D, tex);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, w, h, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);
+    for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, gl.LINEAR);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    const fb = gl.createFramebuffer();
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, tex, 0);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    l = { tex, fb, w, h };
+    this.layers[k] = l;
+    return l;
+  }
+
+  swapLayers() { this.layers.reverse(); }
+
+  /**
+   * Draws points [from, from + count) of a frame (as draw() does, background left transparent) into
+   * layer `k`, on top of what is there (from = 0 clears it first).
+   */
+  drawInto(k, f) {
+    const gl = this.gl;
+    const l = this.layer(k, f.W, f.H);
+    const from = f.from ?? 0;
+    if (f.density) {
+      // accumulate into the float target, then put the whole sum so far into the layer
+      this._drawTo(null, { ...f, background: null });
+      gl.bindFramebuffer(gl.FRAMEBUFFER, l.fb);
+      gl.viewport(0, 0, f.W, f.H);
+      gl.clearColor(0, 0, 0, 0);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+      this._composite(from + Math.min(this.n - from, f.count ?? this.n));
+    } else {
+      gl.bindFramebuffer(gl.FRAMEBUFFER, l.fb);
+      gl.viewport(0, 0, f.W, f.H);
+      if (from === 0) { gl.clearColor(0, 0, 0, 0); gl.clear(gl.COLOR_BUFFER_BIT); }
+      this._discs(f, from, Math.min(this.n - from, f.count ?? this.n));
+    }
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+  }
+
+  /** Shows layer k (drawn for view v0) at the view f: cleared to the background, then the layer moved and scaled. */
+  show(k, f, v0) {
+    const gl = this.gl, l = this.layers[k];
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    gl.viewport(0, 0, f.W, f.H);
+    const bg = f.background;
+    gl.clearColor(bg ? bg[0] / 255 : 0, bg ? bg[1] / 255 : 0, bg ? bg[2] / 255 : 0, bg ? 1 : 0);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    if (!l) return;
+    const k2 = f.scale / v0.scale;
+    const ox = ((v0.cx - f.cx) * f.scale * f.dpr * 2) / f.W, oy = ((v0.cy - f.cy) * f.scale * f.dpr * 2) / f.H;
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    gl.useProgram(this.blit.p);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, l.tex);
+    gl.uniform1i(this.blit.u.u_tex, 0);
+    gl.uniform4f(this.blit.u.u_xf, k2, k2, ox, oy);
+    gl.bindVertexArray(this.qvao);
+    gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     gl.bindVertexArray(null);
   }
 
@@ -671,6 +781,7 @@ export class MapView {
   }
 
   _viewChanged() {
+    this._lastMove = performance.now();
     this.opts.onViewChange?.({ scale: this.scale / this.fitScale, cx: this.cx, cy: this.cy, fitted: this.fitted });
     this.redraw();
   }
@@ -1065,16 +1176,41 @@ export class MapView {
       W: c.width, H: c.height, scale: this.scale, cx: this.cx, cy: this.cy, dpr: this.dpr,
       size: this._radius(), background: this.background ? rgbOf(this.background) : null, density, fade: ALPHA.faded,
     };
-    if (density) {
-      // the same view as the frame before: add the next slice of points; else start again
-      const key = `${frame.W}x${frame.H}|${this.cx}|${this.cy}|${this.scale}|${this._styleVersion}|${this.background}`;
-      if (this._acc?.key !== key) this._acc = { key, drawn: 0 };
-      frame.from = this._acc.drawn;
-      frame.count = Math.min(DENSITY_CHUNK, n - frame.from);
-      this._acc.drawn += frame.count;
-      if (this._acc.drawn < n) this.redraw();
-    } else this._acc = null;
-    g.draw(frame);
+    if (n <= LAYERED_FROM) { g.draw(frame); return; }
+    // Big maps: drawing every point in every frame would keep the GPU (and, waiting for it, this
+    // thread) busy for longer than a frame. So a finished picture (the front layer) follows the view
+    // while it moves; when the view rests, the next picture is drawn into the back layer a slice of
+    // points per frame (shown as it grows when there is no front yet) and replaces the front.
+    const styleKey = `${this._styleVersion}|${this.background}|${density}|${frame.W}x${frame.H}`;
+    const viewKey = `${this.cx}|${this.cy}|${this.scale}`;
+    const viewNow = { cx: this.cx, cy: this.cy, scale: this.scale };
+    if (this._layers?.style !== styleKey) this._layers = { style: styleKey, front: null, back: null };
+    const L = this._layers;
+    const moving = performance.now() - (this._lastMove ?? 0) < 120;
+    const grow = () => {
+      const b = L.back, f = { ...frame, cx: b.view.cx, cy: b.view.cy, scale: b.view.scale };
+      const count = Math.min(LAYER_CHUNK, n - b.drawn);
+      g.drawInto(1, { ...f, from: b.drawn, count });
+      b.drawn += count;
+      if (b.drawn >= n) { g.swapLayers(); L.front = b; L.back = null; }
+    };
+    if (!L.front) {
+      // the first picture is finished for the view it was started at, even while the view moves
+      L.back ??= { key: viewKey, view: viewNow, drawn: 0 };
+      grow();
+    } else if (L.front.key !== viewKey) {
+      if (moving) {
+        L.back = null;
+        clearTimeout(this._restTimer);
+        this._restTimer = setTimeout(() => this.redraw(), 130);
+      } else {
+        if (!L.back || L.back.key !== viewKey) L.back = { key: viewKey, view: viewNow, drawn: 0 };
+        grow();
+      }
+    }
+    if (L.front) g.show(0, frame, L.front.view);
+    else g.show(1, frame, L.back.view);
+    if (L.back) this.redraw();
   }
 
   /** Canvas 2D: one path per colour and alpha, faded points first (underneath). */
