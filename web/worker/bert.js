@@ -197,6 +197,19 @@ export function createBertModel(engine, files, opts = {}) {
   };
 }
 
+/**
+ * SHA-256 over every file of the folder (name, size and the SHA-256 of its bytes, in name order): what
+ * tells two models apart for a cache, whatever their folders are called. Null without Web Crypto.
+ */
+async function fingerprintOf(files) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return null;
+  const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+  const parts = [];
+  for (const name of Object.keys(files).sort()) parts.push(`${name}:${files[name].length}:${hex(await subtle.digest('SHA-256', files[name]))}`);
+  return hex(await subtle.digest('SHA-256', encoder.encode(parts.join('\n'))));
+}
+
 // ------------------------------------------------------------------ worker operations
 // A model lives in the worker's state under `bert:<id>` until OP.BERT_FREE.
 
@@ -209,13 +222,13 @@ export function loadedModel(ctx, id) {
 
 export const bertOps = {
   /** {id, files, dtype} -> the model's config. Files may be Blobs: each worker reads its own copy. */
-  [OP.BERT_LOAD]: async (ctx, { id, files, dtype }) => {
+  [OP.BERT_LOAD]: async (ctx, { id, files, dtype, fingerprint }) => {
     const bytes = await filesToBytes(files);
     ctx.state.get(`bert:${id}`)?.free();
     ctx.state.delete(`bert:${id}`);
     const m = createBertModel(ctx.engine, bytes, { dtype });
     ctx.state.set(`bert:${id}`, m);
-    return m.config;
+    return fingerprint ? { ...m.config, fingerprint: await fingerprintOf(bytes) } : m.config;
   },
   /** {id, texts} -> {data: Float32Array (n*dim), tokens}; progress {status: 'embed', done, total, tokens} per chunk. */
   [OP.BERT_EMBED]: async (ctx, { id, texts }) => {
