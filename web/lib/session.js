@@ -39,12 +39,20 @@ const RUN_CALL = {
  * @param {{model?: import('./model.js').Model, pool?: import('./pool.js').WorkerPool}} [opts]
  */
 export async function createSession(opts = {}) {
-  const o = checkOptions({ model: { type: 'object' } }, opts, 'createSession', { pool: RUN_OPTIONS.pool });
+  const o = checkOptions({
+    model: { type: 'object' },
+    prefetch: { type: 'bool', default: false, help: 'after a run, build the spanning trees of the nearby min_samples in the background (for sliders)' },
+  }, opts, 'createSession', { pool: RUN_OPTIONS.pool });
   const pool = o.model?.pool ?? o.pool ?? getDefaultPool();
   if (o.model && o.pool && o.pool !== o.model.pool) throw new EmbedscapeError('createSession: the model lives in another pool than the one given');
   await pool.start();
-  return new Session(pool, o.model ?? null);
+  const s = new Session(pool, o.model ?? null);
+  s.prefetch = o.prefetch;
+  return s;
 }
+
+/** How far around the current min_samples a prefetching session builds trees ahead. */
+const PREFETCH_RADIUS = 3;
 
 export class Session {
   constructor(pool, model) {
@@ -66,6 +74,8 @@ export class Session {
     this._gen = 0;
     this._disposed = false;
     this._lost = false;
+    this.prefetch = false;
+    this._prefetched = new Set(); // `${space}:${minSamples}` trees built ahead since the last layout
     this._unsub = pool.onWorkerLost((i) => { if (i === this.home) { this._lost = true; this._done = {}; this._opened = -1; } });
   }
 
@@ -187,12 +197,38 @@ export class Session {
           this._active = null;
         }
         this._done[stage] = key;
+        if (stage === 'layout' || stage === 'layout5') this._prefetched.clear();
         o.onProgress?.({ status: 'stage', stage, done: i + 1, total: todo.length });
       }
       this.result.ran = todo;
+      if (this.prefetch && todo.includes('tree')) this._prefetchTrees(gen);
       return { ...this.result }; // this run's results; session.result moves on with later runs
     } finally {
       release();
+    }
+  }
+
+  /**
+   * Builds the trees of the min_samples next to the current one in the background, one task at a
+   * time, so that the next slider steps find them kept (a new tree at 50 000 points takes 50-100 ms; a
+   * kept one is cut in a few). It stops as soon as a newer run starts, which then waits for at most
+   * the one tree being built.
+   */
+  async _prefetchTrees(gen) {
+    const h = this.options.hdbscan, space = this.options.clusterOn;
+    const base = h.minSamples ?? h.minClusterSize;
+    this._prefetched.add(`${space}:${base}`);
+    const around = [];
+    for (let d = 1; d <= PREFETCH_RADIUS; d++) around.push(base + d, base - d);
+    for (const ms of around) {
+      if (ms < 1 || ms >= this.texts.length || this._prefetched.has(`${space}:${ms}`)) continue;
+      if (gen !== this._gen || this._disposed || this._active) return;
+      this._prefetched.add(`${space}:${ms}`);
+      try {
+        await this._call(OP.SESSION_STAGE, { stage: 'tree', space, minSamples: ms });
+      } catch {
+        return; // a prefetch never fails a run; the tree is built when asked for
+      }
     }
   }
 

@@ -14,13 +14,19 @@ import { OP } from '../lib/protocol.js';
 import { clusterKeywords } from '../lib/keywords.js';
 import { loadedModel } from './bert.js';
 import { runUmapWith } from './umap.js';
-import { hdbscanPrepare, hdbscanSelect, hdbscanFree } from './hdbscan.js';
+import { hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanNeighbors, hdbscanNeighborsFree, hdbscanPrepareFromNeighbors } from './hdbscan.js';
 import { similarityToWith, topKWith } from './similarity.js';
 
 /** Snapshots of the settling layout kept for playback, at most this many bytes (epochs are thinned to fit). */
 const SNAPSHOT_BUDGET = 48 << 20;
 /** Spanning trees kept per session (one per min_samples and space; the oldest goes first). */
 const MAX_TREES = 24;
+/**
+ * Neighbours kept per space for HDBSCAN, for min_samples up to this (the page's slider ends at 100): a
+ * new min_samples then builds its tree from them, without a neighbour search. Larger values build from
+ * the points.
+ */
+const NEIGHBOURS_K_MAX = 100;
 
 class Session {
   constructor(engine, { n, dim, texts }) {
@@ -33,6 +39,7 @@ class Session {
     this.spaces = new Map(); // 'layout' | 'layout5' -> {version, data: Float32Array (n*d), dim, info}
     this.snapshots = new Map(); // epoch -> Float32Array (n*2), for 'layout'
     this.trees = new Map(); // `${space}:${version}:${minSamples}` -> handle
+    this.neighbours = new Map(); // space -> {version, nb}: HDBSCAN's neighbours of that layout
     this.labels = null; // the last cut: HdbscanResult (+ space, minSamples)
     this.version = 0;
   }
@@ -75,11 +82,15 @@ class Session {
 
   dropTrees(space) {
     for (const [k, h] of this.trees) if (k.startsWith(`${space}:`)) { hdbscanFree(this.engine, h); this.trees.delete(k); }
+    const nb = this.neighbours.get(space);
+    if (nb) { hdbscanNeighborsFree(this.engine, nb.nb); this.neighbours.delete(space); }
   }
 
   free() {
     for (const h of this.trees.values()) hdbscanFree(this.engine, h);
     this.trees.clear();
+    for (const { nb } of this.neighbours.values()) hdbscanNeighborsFree(this.engine, nb);
+    this.neighbours.clear();
     this.engine.free(this.vecPtr);
     this.vecPtr = 0;
   }
@@ -130,7 +141,19 @@ function treeFor(ctx, s, space, minSamples) {
   if (h) {
     s.trees.delete(key); // most recently used last
   } else {
-    h = hdbscanPrepare(ctx.engine, { data: sp.data, n: s.n, dim: sp.dim }, { minSamples, algorithm: 'auto' });
+    const kMax = Math.min(NEIGHBOURS_K_MAX, s.n - 1);
+    if (minSamples <= kMax && sp.dim <= 16) {
+      // the neighbours of this layout, found once; each min_samples' tree is then built from them
+      let nb = s.neighbours.get(space);
+      if (!nb || nb.version !== sp.version) {
+        if (nb) hdbscanNeighborsFree(ctx.engine, nb.nb);
+        nb = { version: sp.version, nb: hdbscanNeighbors(ctx.engine, { data: sp.data, n: s.n, dim: sp.dim }, { kMax }) };
+        s.neighbours.set(space, nb);
+      }
+      h = hdbscanPrepareFromNeighbors(ctx.engine, nb.nb, { minSamples, algorithm: 'auto' });
+    } else {
+      h = hdbscanPrepare(ctx.engine, { data: sp.data, n: s.n, dim: sp.dim }, { minSamples, algorithm: 'auto' });
+    }
     while (s.trees.size >= MAX_TREES) {
       const [oldKey, old] = s.trees.entries().next().value;
       hdbscanFree(ctx.engine, old);
