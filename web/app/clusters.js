@@ -40,11 +40,11 @@ export function mount(app) {
     const noise = labels ? labels.reduce((a, l) => a + (l < 0 ? 1 : 0), 0) : 0;
     const sorted = [...state.clusters].sort((a, b) => b.size - a.size || a.label - b.label);
     $('cluster-count').textContent = labels ? `(${sorted.length})` : '';
-    const item = (label, size, words) => {
+    const item = (label, size, words, name) => {
       const b = el('button', { type: 'button', 'aria-pressed': app.legendFocus === label ? 'true' : 'false', 'data-label': label },
         swatch(clusterColor(label)),
         el('span', { className: 'lg-words' },
-          el('span', { className: 'lg-title', text: clusterTitle(label) }),
+          el('span', { className: 'lg-title', text: clusterTitle(label, name) }),
           words ? el('br') : null,
           words ? el('span', { className: 'muted', text: words }) : null),
         el('span', { className: 'lg-size', text: fmtInt(size) }));
@@ -57,13 +57,13 @@ export function mount(app) {
       });
       list.append(el('li', {}, b));
     };
-    for (const c of sorted) item(c.label, c.size, clusterWords(c));
+    for (const c of sorted) item(c.label, c.size, clusterWords(c), c.name);
     if (noise) item(-1, noise, 'in no cluster');
     if (!labels) list.append(el('li', { className: 'legend-empty', text: 'Clusters appear once the map is drawn.' }));
     else if (!sorted.length) list.append(el('li', { className: 'legend-empty', text: 'No clusters at these settings: try a smaller min_cluster_size.' }));
 
-    // names on the map: the top two keywords, else the cluster number
-    app.view.setClusterNames(new Map(state.clusters.map((c) => [c.label, clusterWords(c, 2) || clusterTitle(c.label)])));
+    // names on the map: the name given to it, else the top two keywords, else the cluster number
+    app.view.setClusterNames(new Map(state.clusters.map((c) => [c.label, c.name || clusterWords(c, 2) || clusterTitle(c.label)])));
 
     // the table view
     const body = clear($('cluster-body'));
@@ -73,13 +73,13 @@ export function mount(app) {
       if (!members.has(labels[i])) members.set(labels[i], []);
       members.get(labels[i]).push(i);
     }
-    const rows = sorted.map((c) => ({ label: c.label, size: c.size, keywords: c.keywords ?? [] }));
+    const rows = sorted.map((c) => ({ label: c.label, size: c.size, keywords: c.keywords ?? [], name: c.name }));
     if (noise) rows.push({ label: -1, size: noise, keywords: [] });
     for (const r of rows) {
       // examples: the most confident members first
       const idx = (members.get(r.label) ?? []).slice().sort((a, b) => (state.probabilities ? state.probabilities[b] - state.probabilities[a] : 0) || a - b);
       body.append(el('tr', { 'data-label': r.label },
-        el('td', {}, el('span', { className: 'cluster-name' }, swatch(clusterColor(r.label)), clusterTitle(r.label))),
+        el('td', {}, el('span', { className: 'cluster-name' }, swatch(clusterColor(r.label)), clusterTitle(r.label, r.name))),
         el('td', { text: fmtInt(r.size) }),
         el('td', {}, r.label < 0 ? el('span', { className: 'muted', text: 'texts in no cluster' }) : r.keywords.slice(0, 8).map((k) => el('span', { className: 'kw', text: k.word }))),
         el('td', {}, el('ul', {}, idx.slice(0, 3).map((i) => el('li', { text: state.texts[i] }))))));

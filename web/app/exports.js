@@ -1,33 +1,61 @@
 // exports.js — the page's export formats as plain functions of the map's data (no DOM), so they can
-// be tested outside a browser: CSV (text, x, y, cluster, probability) and Markdown (one heading per
-// cluster with its keywords, its texts as a list). The map JSON is mapfile.js' createMapFile.
+// be tested outside a browser: CSV (text, x, y, cluster, probability, cluster_name) and Markdown (one
+// heading per cluster with its name, description and keywords, its texts as a list), and which texts
+// represent a cluster best. The map JSON is mapfile.js' createMapFile (names included).
 
 const csvField = (v) => {
   const s = String(v);
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
+/** A text on one line (line breaks become spaces), for Markdown. */
+export const oneLine = (t) => String(t).replace(/\s*[\r\n]+\s*/g, ' ');
+
 const num = (v, digits) => (Number.isFinite(v) ? String(Math.round(v * 10 ** digits) / 10 ** digits) : '');
 
 /**
- * One row per text: text, x, y, cluster (-1 = noise), probability. RFC 4180 quoting, CRLF line ends.
+ * One row per text: text, x, y, cluster (-1 = noise), probability, cluster_name (the name given to
+ * the cluster, else empty). RFC 4180 quoting, CRLF line ends.
  * @param {{texts: string[], xy: {data: ArrayLike<number>, n: number, dim: number},
- *   labels: ArrayLike<number>, probabilities?: ArrayLike<number>|null}} m
+ *   labels: ArrayLike<number>, probabilities?: ArrayLike<number>|null, clusters?: {label: number, name?: string}[]}} m
  * @returns {string}
  */
 export function toCsv(m) {
-  const rows = ['text,x,y,cluster,probability'];
+  const rows = ['text,x,y,cluster,probability,cluster_name'];
   const d = m.xy.dim;
+  const names = new Map((m.clusters ?? []).map((c) => [c.label, c.name ?? '']));
   for (let i = 0; i < m.texts.length; i++) {
     const p = m.probabilities ? m.probabilities[i] : 1;
-    rows.push([csvField(m.texts[i]), num(m.xy.data[i * d], 5), num(m.xy.data[i * d + 1], 5), m.labels[i], num(p, 4)].join(','));
+    const name = names.get(m.labels[i]) ?? '';
+    rows.push([csvField(m.texts[i]), num(m.xy.data[i * d], 5), num(m.xy.data[i * d + 1], 5), m.labels[i], num(p, 4), name === '' ? '' : csvField(name)].join(','));
   }
   return rows.join('\r\n') + '\r\n';
 }
 
-/** The name a cluster is shown under: "Cluster 3". */
-export function clusterTitle(label) {
-  return label < 0 ? 'Noise' : `Cluster ${label}`;
+/** The name a cluster is shown under: the name given to it, else "Cluster 3" ("Noise" for -1). */
+export function clusterTitle(label, name) {
+  if (label < 0) return 'Noise';
+  return name ? name : `Cluster ${label}`;
+}
+
+/**
+ * The texts that represent each cluster best, best first: the highest membership probability, then
+ * the lowest outlier score (the nearest to the cluster's dense core), then the earliest.
+ * @param {{labels: ArrayLike<number>, probabilities?: ArrayLike<number>|null, outlierScores?: ArrayLike<number>|null}} m
+ * @param {number} [k] at most this many per cluster
+ * @returns {Map<number, number[]>} label -> text indices (noise left out)
+ */
+export function representatives(m, k = Infinity) {
+  const by = new Map();
+  for (let i = 0; i < m.labels.length; i++) {
+    const l = m.labels[i];
+    if (l < 0) continue;
+    if (!by.has(l)) by.set(l, []);
+    by.get(l).push(i);
+  }
+  const p = (i) => (m.probabilities ? m.probabilities[i] : 1), o = (i) => (m.outlierScores ? m.outlierScores[i] : 0);
+  for (const [l, idx] of by) by.set(l, idx.sort((a, b) => p(b) - p(a) || o(a) - o(b) || a - b).slice(0, k));
+  return by;
 }
 
 /**
@@ -35,7 +63,7 @@ export function clusterTitle(label) {
  * first) with its size and keywords, then its texts as a list; noise last. Line breaks inside a text
  * become spaces so every text stays one list item.
  * @param {{texts: string[], labels: ArrayLike<number>,
- *   clusters?: {label: number, size: number, keywords?: {word: string}[]}[], title?: string}} m
+ *   clusters?: {label: number, size: number, keywords?: {word: string}[], name?: string, description?: string}[], title?: string}} m
  * @returns {string}
  */
 export function toMarkdown(m) {
@@ -54,11 +82,14 @@ export function toMarkdown(m) {
     (groups.has(-1) ? `, ${groups.get(-1).length} left as noise (not in any cluster).` : '.'), ''];
   for (const l of order) {
     const texts = groups.get(l);
-    const words = (info.get(l)?.keywords ?? []).map((k) => k.word).filter(Boolean);
-    const head = `## ${clusterTitle(l)} (${texts.length} text${texts.length === 1 ? '' : 's'})`;
+    const c = info.get(l);
+    const words = (c?.keywords ?? []).map((k) => k.word).filter(Boolean);
+    const title = l >= 0 && c?.name ? `Cluster ${l}: ${oneLine(c.name)}` : clusterTitle(l);
+    const head = `## ${title} (${texts.length} text${texts.length === 1 ? '' : 's'})`;
     out.push(head, '');
+    if (l >= 0 && c?.description) out.push(oneLine(c.description), '');
     if (l >= 0 && words.length) out.push(`Keywords: ${words.join(', ')}`, '');
-    for (const t of texts) out.push(`- ${String(t).replace(/\s*[\r\n]+\s*/g, ' ')}`);
+    for (const t of texts) out.push(`- ${oneLine(t)}`);
     out.push('');
   }
   return out.join('\n');

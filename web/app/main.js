@@ -1,6 +1,10 @@
 // main.js — the page: one module per step, each mounted on the shared app (app.js); this file only
-// wires them, in the order of the page.
-//   input → model → embedding → one vector → similarity → map (UMAP) → clusters (HDBSCAN) → exports
+// wires them, in the order of the page (the order of the workshop's talk).
+//   what embedding means → input → model → embedding → one vector → why angles → similarity →
+//   the graph (UMAP 1) → the forces (UMAP 2) → map → clusters (HDBSCAN) → sweep the threshold →
+//   what to do with clusters → language model ❤️ markdown → exports
+// defaults.js (the sliders' starting values for the number of texts) comes after the steps whose
+// sliders it sets.
 // Heavy work runs in the session's workers; what reruns after a change is the session's rule
 // (web/lib/pipeline.js).
 
@@ -14,9 +18,18 @@ import * as map from './map.js';
 import * as clusters from './clusters.js';
 import * as exportbar from './exportbar.js';
 import * as openmap from './openmap.js';
+import * as opening from './opening.js';
+import * as angles from './angles.js';
+import * as graph from './graph.js';
+import * as forces from './forces.js';
+import * as sweep from './sweep.js';
+import * as defaults from './defaults.js';
+import * as clusternames from './clusternames.js';
+import * as prompt from './prompt.js';
 
 const app = createApp();
-for (const step of [input, model, embed, vector, similarity, map, clusters, exportbar, openmap]) step.mount(app);
+const steps = [input, model, opening, embed, vector, angles, similarity, graph, forces, map, clusters, sweep, defaults, clusternames, prompt, exportbar, openmap];
+for (const step of steps) step.mount(app);
 app.setPhase('idle');
 
 // for the curious (and for tests): the page's state is inspectable from the console

@@ -22,7 +22,7 @@ export function mount(app) {
       origin: 'mapfile', timings: {}, texts: m.texts, xy: m.xy, vectors: null,
       labels, probabilities: Float32Array.from(m.probabilities),
       outlierScores: m.outlier_scores ? Float32Array.from(m.outlier_scores) : null, condensedTree: null,
-      clusters: m.clusters.length ? m.clusters.map((c) => ({ label: c.label, size: c.size, keywords: c.keywords ?? [] })) : clusterSizes(labels),
+      clusters: m.clusters.length ? m.clusters.map((c) => ({ label: c.label, size: c.size, keywords: c.keywords ?? [], ...(c.name ? { name: c.name } : {}), ...(c.description ? { description: c.description } : {}) })) : clusterSizes(labels),
       modelName: m.model ?? null, params: m.params ?? { umap: {}, hdbscan: {} },
     });
     app.emit('reset', { texts: m.texts });

@@ -11,7 +11,8 @@
 //   "labels": [int, ...],                               // cluster per point, -1 = noise
 //   "probabilities": [number, ...],                     // HDBSCAN membership strength, 0..1
 //   "outlier_scores": [number, ...],                    // GLOSH, 0..1 (optional)
-//   "clusters": [{"label": int, "size": int, "keywords": [{"word": string, "score": number}]}]
+//   "clusters": [{"label": int, "size": int, "keywords": [{"word": string, "score": number}],
+//                 "name": string, "description": string}]   // name and description optional
 // }
 
 import { EmbedscapeError } from './errors.js';
@@ -28,7 +29,7 @@ const round = (v, digits) => {
  * Builds a map object (JSON-ready).
  * @param {{texts: string[], xy: {data: Float32Array, n: number, dim: number}, labels: ArrayLike<number>,
  *   probabilities?: ArrayLike<number>, outlierScores?: ArrayLike<number>,
- *   clusters?: {label: number, size: number, keywords: {word: string, score: number}[]}[],
+ *   clusters?: {label: number, size: number, keywords: {word: string, score: number}[], name?: string, description?: string}[],
  *   params?: object, model?: string|null}} m
  */
 export function createMapFile(m) {
@@ -91,5 +92,10 @@ export function parseMapFile(input) {
   const labelsArray = Int32Array.from(m.labels, (v) => (Number.isInteger(v) ? v : NaN));
   if (labelsArray.some((v) => Number.isNaN(v) || v < -1)) throw new EmbedscapeError('map file: "labels" must be integers >= -1');
   const clusters = Array.isArray(m.clusters) ? m.clusters : [];
+  clusters.forEach((c, i) => {
+    for (const k of ['name', 'description']) {
+      if (c && typeof c === 'object' && c[k] !== undefined && typeof c[k] !== 'string') throw new EmbedscapeError(`map file: "clusters[${i}].${k}" must be a string`);
+    }
+  });
   return { ...m, n, clusters, probabilities: m.probabilities ?? Array(n).fill(1), xy: { data, n, dim: 2 }, labelsArray };
 }
