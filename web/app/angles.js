@@ -89,10 +89,12 @@ export function mount(app) {
 
   // ------------------------------------------------------------------ compass
   const compassSurface = new Surface($('compass'), (ctx, w, h, c) => {
-    const ox = 24, oy = h / 2, len = Math.min(w - ox - 30, h / 2 - 14);
+    // texts at more than 90° (a negative cosine) point backwards: then the query starts mid-canvas
+    const wide = !!compass && compass.items.some((it) => it.score < 0);
+    const ox = wide ? w / 2 : 30, oy = h / 2, len = Math.max(20, Math.min(wide ? w / 2 - 40 : w - ox - 40, h / 2 - 16));
     ctx.strokeStyle = c.line; ctx.lineWidth = 1;
-    ctx.beginPath(); ctx.arc(ox, oy, len, -Math.PI / 2, Math.PI / 2); ctx.stroke();
-    for (const a of [30, 60, 90]) {
+    ctx.beginPath(); ctx.arc(ox, oy, len, wide ? 0 : -Math.PI / 2, wide ? 2 * Math.PI : Math.PI / 2); ctx.stroke();
+    for (const a of wide ? [30, 60, 90, 120, 150] : [30, 60, 90]) {
       const r = (a * Math.PI) / 180;
       ctx.setLineDash([3, 4]);
       ctx.beginPath(); ctx.moveTo(ox, oy); ctx.lineTo(ox + len * Math.cos(r), oy - len * Math.sin(r)); ctx.stroke();
@@ -151,18 +153,23 @@ export function mount(app) {
     for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) if (a !== b) lo = Math.min(lo, heat.sim[a * m + b]);
     if (!(lo < 1)) lo = 0;
     ctx.textBaseline = 'middle';
+    const numbers = cell >= 30, numberFont = `${cell >= 44 ? 12 : 10}px ${c.sans}`;
     for (let a = 0; a < m; a++) {
       haloText(ctx, String(heat.rows[a] + 1), head - 6, head + a * cell + cell / 2, c, { color: c.muted, align: 'right' });
       haloText(ctx, String(heat.rows[a] + 1), head + a * cell + cell / 2, head / 2, c, { color: c.muted, align: 'center' });
       for (let b = 0; b < m; b++) {
-        const v = heat.sim[a * m + b];
-        const t = Math.max(0, Math.min(1, (v - lo) / ((1 - lo) || 1)));
+        const t = Math.max(0, Math.min(1, (heat.sim[a * m + b] - lo) / ((1 - lo) || 1)));
         ctx.fillStyle = mix(c.bg, c.accent, 0.08 + 0.92 * t);
         ctx.fillRect(head + b * cell, head + a * cell, cell - 1, cell - 1);
-        if (cell >= 30) {
-          ctx.font = `${cell >= 44 ? 12 : 10}px ${c.sans}`;
-          ctx.textAlign = 'center';
-          ctx.fillStyle = t > 0.55 ? '#ffffff' : c.ink;
+      }
+    }
+    if (numbers) {
+      ctx.font = numberFont;
+      ctx.textAlign = 'center';
+      for (let a = 0; a < m; a++) {
+        for (let b = 0; b < m; b++) {
+          const v = heat.sim[a * m + b];
+          ctx.fillStyle = (v - lo) / ((1 - lo) || 1) > 0.55 ? '#ffffff' : c.ink;
           ctx.fillText(v.toFixed(2), head + b * cell + cell / 2, head + a * cell + cell / 2);
         }
       }
@@ -190,7 +197,9 @@ export function mount(app) {
   }
 
   app.on('vectors', () => {
-    $('heat-rows').value = `1-${Math.min(HEAT_MAX, state.texts.length)}`;
+    // up to 12 texts spread over the list (the first ones are often alike)
+    const n = state.texts.length;
+    $('heat-rows').value = n <= HEAT_MAX ? `1-${n}` : Array.from({ length: HEAT_MAX }, (_, i) => Math.floor((i * n) / HEAT_MAX) + 1).join(', ');
     $('heat-rows').disabled = false;
     loadStats();
     showCompass(0);

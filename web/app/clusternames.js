@@ -35,15 +35,18 @@ export function mount(app) {
     for (const [l, m] of members) sigOf.set(l, signature(m));
   }
 
-  /** Puts the remembered names back on state.clusters (they are new objects after every run). */
+  /** Puts the remembered names back on state.clusters (they are new objects after every run); true when some came back. */
   function restore() {
     computeSignatures();
+    let any = false;
     for (const c of state.clusters) {
       const saved = store.get(sigOf.get(c.label));
       delete c.name; delete c.description;
       if (saved?.name) c.name = saved.name;
       if (saved?.description) c.description = saved.description;
+      any ||= !!(saved?.name || saved?.description);
     }
+    return any;
   }
 
   /**
@@ -97,7 +100,7 @@ export function mount(app) {
     }
   }
 
-  const refresh = () => { restore(); app.renderClusters(); render(); };
+  const refresh = () => { if (restore()) app.renderClusters(); render(); };
   app.on('labels', refresh);
   app.on('keywords', refresh);
   app.on('map-opened', () => {

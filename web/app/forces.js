@@ -6,11 +6,13 @@
 // as it is computed. Under prefers-reduced-motion the finished layout is shown and nothing plays.
 
 import { $, fmtInt } from './dom.js';
-import { PointPlot, boundsOf, unionBounds } from './plot.js';
+import { PointPlot } from './plot.js';
 import { undirectedEdges } from './graph.js';
 
 /** Seconds the whole settling takes at speed 1. */
 export const PLAY_SECONDS = 6;
+/** Playback time t (0..1) -> epochs done (0..1): slow at first, where the layout moves most. */
+const EASE = 1.7;
 /** Snapshots kept on this side at most (bytes); the rest are asked for again. */
 const CACHE_BYTES = 24 << 20;
 const reducedMotion = typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
@@ -60,7 +62,7 @@ export function mount(app) {
     try { data = await fetchSnapshot(epoch); } catch (e) { if (!app.isAbort(e)) app.error(e); return; }
     if (!data || id !== layoutId || epochs[index] !== epoch) return;
     shown = { epoch, data };
-    plot.setPoints(data, plot.frame);
+    plot.setPoints(data); // the frame follows the points: the shape forming is what to watch
     // a few ahead, so that playing does not wait
     if (playing) for (let k = 1; k <= 3 && index + k < epochs.length; k++) fetchSnapshot(epochs[index + k]).catch(() => {});
   }
@@ -71,7 +73,7 @@ export function mount(app) {
     $('fx-play').setAttribute('aria-pressed', String(playing));
     if (playing) {
       if (index >= epochs.length - 1) { index = 0; }
-      clock = (index / (epochs.length - 1)) * PLAY_SECONDS;
+      clock = (index / (epochs.length - 1)) ** (1 / EASE) * PLAY_SECONDS;
       last = performance.now();
       frame ||= requestAnimationFrame(tick);
     }
@@ -82,7 +84,7 @@ export function mount(app) {
     if (!playing) return;
     clock += ((now - last) / 1000) * Number($('fx-speed').value);
     last = now;
-    const i = Math.min(epochs.length - 1, Math.floor((clock / PLAY_SECONDS) * (epochs.length - 1)));
+    const i = Math.min(epochs.length - 1, Math.floor(Math.min(1, clock / PLAY_SECONDS) ** EASE * (epochs.length - 1)));
     if (i !== index || !shown || shown.epoch !== epochs[i]) showIndex(i);
     if (i >= epochs.length - 1) { setPlaying(false); return; }
     frame = requestAnimationFrame(tick);
@@ -117,14 +119,9 @@ export function mount(app) {
     if (!enabled) { $('fx-epoch').textContent = 'no snapshots'; return; }
     scrub.max = String(epochs.length - 1);
     plot.colors = state.labels && state.labels.length === state.xy.n ? state.labels : null;
-    // one frame for the whole settling: the first and the last layouts together
-    const id = layoutId;
-    try {
-      const [first, lastData] = await Promise.all([fetchSnapshot(epochs[0]), fetchSnapshot(epochs[epochs.length - 1])]);
-      if (id !== layoutId || !first || !lastData) return;
-      plot.frame = unionBounds(boundsOf(first), boundsOf(lastData));
-    } catch (e) { if (!app.isAbort(e)) app.error(e); return; }
-    $('forces-caption').textContent = `${fmtInt(epochs.length)} snapshots of ${fmtInt(nEpochs + 1)} epochs (0 = the starting layout) · computed in ${app.state.timings.umap ? `${app.state.timings.umap.toFixed(1)} s` : 'a moment'}, played back in ${PLAY_SECONDS} s at 1×.`;
+    const took = app.state.timings.umap;
+    const secs = !took ? 'a moment' : took < 1 ? `${Math.max(1, Math.round(took * 1000))} ms` : `${took.toFixed(1)} s`;
+    $('forces-caption').textContent = `${fmtInt(epochs.length)} snapshots of epochs 0 (the starting layout) to ${fmtInt(nEpochs)} · computed in ${secs}, played back in ${PLAY_SECONDS} s at 1×.`;
     springs();
     autoplayed = false;
     if (reducedMotion) { showIndex(epochs.length - 1); return; }
@@ -152,7 +149,6 @@ export function mount(app) {
   $('fx-end').addEventListener('click', () => { setPlaying(false); showIndex(epochs.length - 1); });
   scrub.addEventListener('input', () => { setPlaying(false); showIndex(Number(scrub.value)); });
   $('fx-springs').addEventListener('change', springs);
-  $('fx-speed').addEventListener('change', () => { if (playing) { clock = (index / (epochs.length - 1)) * PLAY_SECONDS; } });
 
   app.workshop ??= {};
   app.workshop.forces = { get shown() { return shown; }, get epochs() { return epochs; }, get playing() { return playing; }, showIndex, plot };

@@ -50,11 +50,17 @@ export function mount(app) {
   });
   theirs.addEventListener('input', sync);
 
+  /** Where the graph is drawn: the finished map, or the layout UMAP starts from (epoch 0). */
+  async function positions() {
+    if (!$('graph-on-start').checked) return state.xy.data;
+    return (await app.session.snapshot(0)).data;
+  }
+
   async function load() {
     if (!state.vectors || !app.session || !state.xy) return;
     const r = ++req;
-    let g;
-    try { g = await app.session.graph(); } catch (e) { if (!app.isAbort(e)) app.error(e); return; }
+    let g, xy;
+    try { [g, xy] = await Promise.all([app.session.graph(), positions()]); } catch (e) { if (!app.isAbort(e)) app.error(e); return; }
     if (r !== req) return;
     graph = g;
     start = new Int32Array(g.n + 1);
@@ -64,7 +70,7 @@ export function mount(app) {
     plot.edges = edges;
     plot.colors = state.labels ? state.labels : null;
     plot.focus = -1;
-    plot.setPoints(state.xy.data);
+    plot.setPoints(xy);
     const shown = edges.a.length < edges.total ? ` (the ${fmtInt(edges.a.length)} strongest drawn)` : '';
     $('graph-caption').textContent = `n_neighbors ${g.k}: each of the ${fmtInt(g.n)} texts is joined to its ${g.k - 1} nearest others; ` +
       `${fmtInt(edges.total)} edges in all${shown}. Darker lines are stronger connections. Hover a point to read its neighbours.`;
@@ -91,6 +97,7 @@ export function mount(app) {
       ol.append(el('li', {}, el('span', { className: 'nb-score', title: 'membership strength of the edge', text: w.toFixed(2) }), shorten(state.texts[j], 140)));
     }
     box.append(ol);
+    box.append(el('p', { className: 'muted', text: 'Nearest first. A weight counts both ways: how near the other text is for this one, and this one for it.' }));
     const more = start[i + 1] - start[i] - own.filter((j) => edgeWeight(graph, start, i, j) > 0).length;
     if (more > 0) box.append(el('p', { className: 'muted', text: `and ${more} more text${more === 1 ? '' : 's'} that count${more === 1 ? 's' : ''} this one among ${more === 1 ? 'its' : 'their'} nearest` }));
   }
@@ -99,6 +106,7 @@ export function mount(app) {
   app.on('layout', () => { sync(); load(); });
   app.on('labels', () => { if (graph) { plot.colors = state.labels; plot.request(); } });
   app.on('map-opened', () => { graph = null; plot.edges = null; plot.setPoints(null); $('graph-caption').textContent = 'A saved map has no vectors, so no neighbour graph: embed the texts to see it.'; sync(); });
+  for (const id of ['graph-on-map', 'graph-on-start']) $(id).addEventListener('change', () => { if (graph) load(); });
   sync();
   idle();
   app.workshop ??= {};

@@ -48,7 +48,7 @@ export class Surface {
     this.w = w; this.h = h; this.dpr = dpr;
     this.canvas.width = Math.max(1, Math.round(w * dpr));
     this.canvas.height = Math.max(1, Math.round(h * dpr));
-    this.now();
+    this.now(); // at once: a resized canvas is blank until drawn
   }
 
   /** Draws in the next animation frame (several requests in one frame draw once). */
@@ -58,8 +58,9 @@ export class Surface {
     this._frame = raf(() => { this._frame = 0; this.now(); });
   }
 
-  /** Draws now. */
+  /** Draws now (and not again in the next frame for an earlier request()). */
   now() {
+    if (this._frame) { (globalThis.cancelAnimationFrame ?? clearTimeout)(this._frame); this._frame = 0; }
     if (!this.w || !this.h) return;
     const ctx = this.canvas.getContext('2d');
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
@@ -85,11 +86,6 @@ export function boundsOf(data, n = data.length / 2) {
   }
   if (!(x1 >= x0)) return { x0: 0, x1: 1, y0: 0, y1: 1 };
   return { x0, x1, y0, y1 };
-}
-
-/** The union of two bounds. */
-export function unionBounds(a, b) {
-  return { x0: Math.min(a.x0, b.x0), x1: Math.max(a.x1, b.x1), y0: Math.min(a.y0, b.y0), y1: Math.max(a.y1, b.y1) };
 }
 
 /** Point radius for n points: large for a handful, small for thousands. */

@@ -92,7 +92,7 @@ export function mount(app) {
   const state = app.state;
   let model = null; // treeModel of the labels on screen
   let colorOf = new Map(); // node id -> colour
-  let lambdaCap = 1;
+  let lambdaCap = 1, lambdaMin = 0; // the axis: from just before the first point falls out to where nearly all have
   let groups = null; // Int32Array: the cut at the slider's λ
   let compare = null; // {other: labels on the map, disagree}
 
@@ -102,7 +102,8 @@ export function mount(app) {
   const slider = $('sweep-lambda');
   const STEPS = Number(slider.max);
 
-  const lambdaOf = () => (Number(slider.value) / STEPS) * lambdaCap;
+  const lambdaOf = () => lambdaMin + (Number(slider.value) / STEPS) * (lambdaCap - lambdaMin);
+  const stepOf = (l) => Math.round(Math.max(0, Math.min(1, (l - lambdaMin) / (lambdaCap - lambdaMin))) * STEPS);
 
   // ------------------------------------------------------------------ the threshold
   function build() {
@@ -121,6 +122,8 @@ export function mount(app) {
     const deaths = [...model.nodes.values()].map((v) => v.death).filter(Number.isFinite);
     const q = finite.length ? finite[Math.min(finite.length - 1, Math.floor(0.98 * (finite.length - 1)))] : 1;
     lambdaCap = Math.max(q, ...deaths.filter((d) => d <= q * 1.5), 1e-6) * 1.05;
+    lambdaMin = finite.length ? Math.min(finite[0], ...[...model.nodes.values()].filter((v) => v.id !== model.root).map((v) => v.birth)) * 0.9 : 0;
+    if (!(lambdaMin < lambdaCap)) lambdaMin = 0;
     slider.disabled = false;
     update();
   }
@@ -134,7 +137,7 @@ export function mount(app) {
     for (const g of groups) { if (g < 0) noise++; else sizes.set(g, (sizes.get(g) ?? 0) + 1); }
     const one = sizes.size === 1 && sizes.has(model.root);
     $('sweep-lambda-out').textContent = `λ ${fmtLambda(lambda)}`;
-    $('sweep-caption').textContent = lambda === 0
+    $('sweep-caption').textContent = Number(slider.value) === 0
       ? `At the lowest density every text is in one group. Move the slider to raise the threshold.`
       : `Density threshold λ = ${fmtLambda(lambda)} (points closer than ${fmtLambda(1 / lambda)} on the map are joined): ` +
         (one ? 'still one group' : `${sizes.size} dense group${sizes.size === 1 ? '' : 's'}`) +
@@ -159,7 +162,7 @@ export function mount(app) {
 
   // ------------------------------------------------------------------ the icicle plot
   const icicleGeom = { top: 24, bottom: 10, left: 8, right: 8 };
-  const yOf = (lambda, h) => icicleGeom.top + (Math.min(lambda, lambdaCap) / lambdaCap) * (h - icicleGeom.top - icicleGeom.bottom);
+  const yOf = (lambda, h) => icicleGeom.top + Math.max(0, (Math.min(lambda, lambdaCap) - lambdaMin) / (lambdaCap - lambdaMin)) * (h - icicleGeom.top - icicleGeom.bottom);
 
   function drawIcicle(ctx, w, h, c) {
     if (!model) { haloText(ctx, 'the condensed tree appears here', 10, h / 2, c, { color: c.muted }); return; }
@@ -174,7 +177,7 @@ export function mount(app) {
       // width = the points still in the cluster, row by row of pixels
       let left = 0, k = 0;
       for (let y = Math.floor(y0); y < Math.max(y0 + 1, y1); y++) {
-        const lam = ((y + 1 - g.top) / (h - g.top - g.bottom)) * lambdaCap;
+        const lam = lambdaMin + ((y + 1 - g.top) / (h - g.top - g.bottom)) * (lambdaCap - lambdaMin);
         while (k < v.leave.length && v.leave[k] <= lam) { left++; k++; }
         const wNow = (v.size - left) * scale;
         ctx.fillRect(x0 + (v.size * scale - wNow) / 2, y, Math.max(0.5, wNow), 1);
@@ -200,7 +203,7 @@ export function mount(app) {
     const y = yOf(lambdaOf(), h);
     ctx.strokeStyle = c.danger; ctx.lineWidth = 2; ctx.setLineDash([6, 4]);
     ctx.beginPath(); ctx.moveTo(0, y); ctx.lineTo(w, y); ctx.stroke(); ctx.setLineDash([]);
-    haloText(ctx, 'λ = 0 (everything joined)', g.left, 14, c, { color: c.muted });
+    haloText(ctx, `λ ${fmtLambda(lambdaMin)}: everything joined · denser ↓`, g.left, 14, c, { color: c.muted });
     haloText(ctx, `λ ${fmtLambda(lambdaOf())}`, w - g.right, Math.max(14, y - 5), c, { color: c.danger, align: 'right', font: `600 12px ${c.sans}` });
   }
 
@@ -218,8 +221,8 @@ export function mount(app) {
   $('icicle').addEventListener('click', (e) => {
     if (!model) return;
     const h = $('icicle').getBoundingClientRect().height;
-    const lam = ((e.offsetY - icicleGeom.top) / (h - icicleGeom.top - icicleGeom.bottom)) * lambdaCap;
-    slider.value = String(Math.round(Math.max(0, Math.min(1, lam / lambdaCap)) * STEPS));
+    const lam = lambdaMin + ((e.offsetY - icicleGeom.top) / (h - icicleGeom.top - icicleGeom.bottom)) * (lambdaCap - lambdaMin);
+    slider.value = String(stepOf(lam));
     update();
   });
   slider.addEventListener('input', update);
@@ -313,6 +316,6 @@ export function mount(app) {
     get model() { return model; }, get groups() { return groups; }, get lambda() { return lambdaOf(); }, get lambdaCap() { return lambdaCap; },
     get compare() { return compare; },
     /** moves the slider to λ (the nearest step) and returns the λ shown */
-    setLambda(l) { slider.value = String(Math.round(Math.max(0, Math.min(1, l / lambdaCap)) * STEPS)); update(); return lambdaOf(); },
+    setLambda(l) { slider.value = String(stepOf(l)); update(); return lambdaOf(); },
   };
 }
