@@ -367,6 +367,22 @@ test('workshop: every idea of the talk on the page, from the attendee\'s own tex
     assert.ok(titles2.includes('Bread, "dough" & ovens'));
     await page.locator('#step-map').screenshot({ path: path.join(ART, 'reopened-map.png') });
 
+    // prefers-reduced-motion: the forces step shows the finished layout and plays nothing
+    const still = await browser.context.newPage();
+    await still.emulateMedia({ reducedMotion: 'reduce' });
+    await still.goto(`${srv.url}/web/?model=/__model/bert-tiny/`);
+    await still.waitForFunction(() => globalThis.embedscape?.app);
+    await still.click('#embed-btn');
+    await still.waitForFunction(() => {
+      const f = globalThis.embedscape.app.workshop.forces;
+      return document.body.dataset.phase === 'ready' && f.epochs.length > 1 && f.shown;
+    }, null, { timeout: 60_000 });
+    await still.locator('#step-forces').scrollIntoViewIfNeeded();
+    await still.waitForTimeout(300);
+    const calm = await still.evaluate(() => { const f = globalThis.embedscape.app.workshop.forces; return { epoch: f.shown.epoch, last: f.epochs.at(-1), playing: f.playing }; });
+    assert.deepEqual(calm, { epoch: calm.last, last: calm.last, playing: false }, 'reduced motion: the finished layout, not playing');
+    await still.close();
+
     console.log(`# main-thread long tasks (ms) of the 200-text run and the steps' actions: ${JSON.stringify(longTasks)}`);
     const load = os.loadavg()[0] / os.cpus().length;
     if (load < 2) assert.ok(Object.values(longTasks).flat().every((d) => d <= 100), `no main-thread task over 100 ms: ${JSON.stringify(longTasks)}`);

@@ -59,7 +59,7 @@ const LABEL_COLON = /^(?:[-*+]\s+)?(?:cluster\s+)?(\d+)\s*:\s*(.+)$/i;
 
 /**
  * Reads a language model's answer: headings "## 3: Name" ("## Cluster 3 — Name", "### 3. Name")
- * with an optional sentence under them, or lines "3: Name" (also "3: Name — a sentence").
+ * with an optional sentence under them, or lines "3: Name" (also "3: Name — a sentence", "- 3: Name").
  * @param {string} answer
  * @returns {Map<number, {name: string, description: string}>}
  */
@@ -81,7 +81,7 @@ export function parseNames(answer) {
       if (!name) continue;
       current = { name, description };
       out.set(Number(m[1]), current);
-      if (description) current = null;
+      if (description || !heading) current = null; // a sentence under it belongs to a heading only
       continue;
     }
     if (heading) { current = null; continue; }
