@@ -6,7 +6,7 @@
 
 import { $, el, clear, fmtInt, swatch } from './dom.js';
 import { clusterColor } from '../lib/palette.js';
-import { representatives } from './exports.js';
+import { representatives, membersOf } from './exports.js';
 
 const SHOWN_TEXTS = 4;
 
@@ -25,14 +25,7 @@ export function mount(app) {
   function computeSignatures() {
     sigOf = new Map();
     if (!state.labels) return;
-    const members = new Map();
-    for (let i = 0; i < state.labels.length; i++) {
-      const l = state.labels[i];
-      if (l < 0) continue;
-      if (!members.has(l)) members.set(l, []);
-      members.get(l).push(i);
-    }
-    for (const [l, m] of members) sigOf.set(l, signature(m));
+    for (const [l, m] of membersOf(state.labels)) sigOf.set(l, signature(m));
   }
 
   /** Puts the remembered names back on state.clusters (they are new objects after every run); true when some came back. */

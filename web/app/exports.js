@@ -38,6 +38,18 @@ export function clusterTitle(label, name) {
   return name ? name : `Cluster ${label}`;
 }
 
+/** The texts of each cluster, in order: Map label -> text indices (noise left out). */
+export function membersOf(labels) {
+  const by = new Map();
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l < 0) continue;
+    if (!by.has(l)) by.set(l, []);
+    by.get(l).push(i);
+  }
+  return by;
+}
+
 /**
  * The texts that represent each cluster best, best first: the highest membership probability, then
  * the lowest outlier score (the nearest to the cluster's dense core), then the earliest.
@@ -46,13 +58,7 @@ export function clusterTitle(label, name) {
  * @returns {Map<number, number[]>} label -> text indices (noise left out)
  */
 export function representatives(m, k = Infinity) {
-  const by = new Map();
-  for (let i = 0; i < m.labels.length; i++) {
-    const l = m.labels[i];
-    if (l < 0) continue;
-    if (!by.has(l)) by.set(l, []);
-    by.get(l).push(i);
-  }
+  const by = membersOf(m.labels);
   const p = (i) => (m.probabilities ? m.probabilities[i] : 1), o = (i) => (m.outlierScores ? m.outlierScores[i] : 0);
   for (const [l, idx] of by) by.set(l, idx.sort((a, b) => p(b) - p(a) || o(a) - o(b) || a - b).slice(0, k));
   return by;
