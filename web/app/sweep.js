@@ -139,7 +139,7 @@ export function mount(app) {
     $('sweep-lambda-out').textContent = `λ ${fmtLambda(lambda)}`;
     $('sweep-caption').textContent = Number(slider.value) === 0
       ? `At the lowest density every text is in one group. Move the slider to raise the threshold.`
-      : `Density threshold λ = ${fmtLambda(lambda)} (points closer than ${fmtLambda(1 / lambda)} on the map are joined): ` +
+      : `Density threshold λ = ${fmtLambda(lambda)} (points closer than ${fmtLambda(1 / lambda)} ${state.clusterSpace === 'layout5' ? 'in meaning space' : 'on the map'} are joined): ` +
         (one ? 'still one group' : `${sizes.size} dense group${sizes.size === 1 ? '' : 's'}`) +
         `, ${fmtInt(noise)} text${noise === 1 ? '' : 's'} fallen out as noise.`;
     points.colors = (i) => (groups[i] < 0 ? NOISE_COLOR : colorOf.get(groups[i]) ?? themeInk());
@@ -174,14 +174,19 @@ export function mount(app) {
       const color = colorOf.get(v.id) ?? c.line2;
       ctx.fillStyle = color;
       ctx.globalAlpha = v.label >= 0 ? 0.9 : v.id === model.root ? 0.55 : 0.4;
-      // width = the points still in the cluster, row by row of pixels
-      let left = 0, k = 0;
-      for (let y = Math.floor(y0); y < Math.max(y0 + 1, y1); y++) {
+      // width = the points still in the cluster, row by row of pixels (rows of one width in one rectangle)
+      let left = 0, k = 0, runStart = Math.floor(y0), runLeft = 0;
+      const end = Math.max(y0 + 1, y1);
+      const flush = (y) => {
+        const wNow = (v.size - runLeft) * scale;
+        if (y > runStart) ctx.fillRect(x0 + (v.size * scale - wNow) / 2, runStart, Math.max(0.5, wNow), y - runStart);
+      };
+      for (let y = Math.floor(y0); y < end; y++) {
         const lam = lambdaMin + ((y + 1 - g.top) / (h - g.top - g.bottom)) * (lambdaCap - lambdaMin);
         while (k < v.leave.length && v.leave[k] <= lam) { left++; k++; }
-        const wNow = (v.size - left) * scale;
-        ctx.fillRect(x0 + (v.size * scale - wNow) / 2, y, Math.max(0.5, wNow), 1);
+        if (left !== runLeft) { flush(y); runStart = y; runLeft = left; }
       }
+      flush(Math.ceil(end));
       ctx.globalAlpha = 1;
       if (v.label >= 0) {
         ctx.strokeStyle = c.ink; ctx.lineWidth = 1.5;
@@ -286,7 +291,8 @@ export function mount(app) {
     const d = compare.disagree.length;
     const nc2 = new Set(Array.from(compare.other).filter((l) => l >= 0)).size;
     cap.textContent = `Colours: the ${state.clusters.length} clusters found in meaning space (5 dimensions). On the 2-D map alone HDBSCAN finds ${nc2}. ` +
-      `Circled: the ${fmtInt(d)} of ${fmtInt(state.labels.length)} texts the two group differently — what the flat picture hides.`;
+      (d ? `Circled: the ${fmtInt(d)} of ${fmtInt(state.labels.length)} texts the two group differently — what the flat picture hides.`
+        : `The two group all ${fmtInt(state.labels.length)} texts the same way: here the flat picture hides nothing.`);
     comparePlot.colors = state.labels;
     comparePlot.ring = new Set(compare.disagree);
     comparePlot.setPoints(state.xy.data);
