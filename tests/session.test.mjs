@@ -200,3 +200,32 @@ test('with a model: the session embeds its texts over every worker, the same vec
   await s.dispose();
   await model.dispose();
 });
+
+test('a worker that dies loses nothing else: its tasks fail with a clear message, the model and the session load again', async (t) => {
+  const dir = needShared(t, 'fixtures', 'bert-tiny');
+  if (!dir) return;
+  const pool = new WorkerPool({ size: 2 });
+  t.after(() => pool.dispose());
+  const model = await loadModel(dir, { pool });
+  const texts = Array.from({ length: 60 }, (_, i) => `${['rain again today', 'chess openings', 'tea and biscuits'][i % 3]} ${i % 7}`);
+  const s = await createSession({ model });
+  s.setTexts(texts);
+  s.setOptions({ umap: { nEpochs: 3000, nNeighbors: 5 } });
+  const before = await s.run({ until: 'vectors' }).then(() => s.vector(5));
+  // the session's worker dies during the layout
+  const running = s.run({ onProgress: (p) => { if (p.status === 'layout' && p.done === 10) pool.kill(s.home); } });
+  await assert.rejects(running, (e) => e.name === 'EmbedscapeError' && /worker \d \(.*\) stopped: it was stopped\. It will be restarted/.test(e.message));
+  // everything is computed again on the next run, in a fresh worker: the same vectors
+  assert.deepEqual(s.plan(), ['vectors', 'layout', 'tree', 'labels', 'keywords']);
+  s.setOptions({ umap: { nEpochs: 50 } });
+  const r = await s.run();
+  assert.equal(r.labels.length, 60);
+  assert.deepEqual(await s.vector(5), before, 'the model was loaded again into the new worker: same vector');
+  // the other worker's model is untouched; embedding over both workers still works
+  assert.equal((await model.embed(texts)).n, 60);
+  const stats = await pool.stats();
+  assert.equal(stats.length, 2);
+  assert.ok(stats.every((w) => w.heapBytes > 0 && w.simd));
+  await s.dispose();
+  await model.dispose();
+});

@@ -99,6 +99,8 @@ export interface WorkerInfo {
   simd: boolean;
   /** bytes of wasm memory (it grows and never shrinks) */
   heapBytes: number;
+  /** bytes of it in use by allocations (what a leak makes grow) */
+  heapInUse: number;
   state: string[];
 }
 
@@ -119,6 +121,8 @@ export declare class WorkerPool {
   start(): Promise<void>;
   /** each worker's engine */
   stats(): Promise<WorkerInfo[]>;
+  /** stops worker i as if it had crashed (its tasks reject; it restarts on its next task) */
+  kill(i: number): void;
   /** calls fn(index, generation) when a worker died (its state is gone); returns an unsubscribe function */
   onWorkerLost(fn: (index: number, generation: number) => void): () => void;
   /** stops every worker; pending tasks reject with an AbortError */
@@ -238,9 +242,16 @@ export interface ParsedMapFile extends Omit<MapFile, 'created' | 'model' | 'para
   labelsArray: I32Array;
 }
 
-/** Builds a map object, ready for JSON.stringify. */
+/**
+ * Builds a map object, ready for JSON.stringify (coordinates and probabilities rounded to 5 digits).
+ * Throws EmbedscapeError when the lengths of texts, xy and labels disagree.
+ */
 export declare function createMapFile(m: CreateMapFileInput): MapFile;
-/** Validates a parsed map (or its JSON text); throws EmbedscapeError naming the problem. */
+/**
+ * Validates a map (a parsed object, or its JSON text) as hostile input and returns a checked copy with
+ * typed arrays added (unknown fields kept). Throws EmbedscapeError naming the field and index of the
+ * first violation, e.g. `map file: labels[17] must be an integer >= -1, got "x"`.
+ */
 export declare function parseMapFile(input: unknown): ParsedMapFile;
 
 // =============================================================================================== tokenizer

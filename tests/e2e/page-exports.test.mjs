@@ -68,7 +68,7 @@ test('names: CSV cluster_name, Markdown headings and descriptions, kept and chec
   for (const [k, v] of [['name', 3], ['description', { a: 1 }]]) {
     const bad = JSON.parse(JSON.stringify(m));
     bad.clusters[1][k] = v;
-    assert.throws(() => parseMapFile(bad), new RegExp(`"clusters\\[1\\]\\.${k}" must be a string`));
+    assert.throws(() => parseMapFile(bad), new RegExp(`clusters\\[1\\]\\.${k} must be a string`));
   }
 });
 

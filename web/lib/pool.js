@@ -176,6 +176,16 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Stops worker i as if it had crashed: its tasks reject, the owners of its state hear of it
+   * (onWorkerLost), and it starts again on its next task. (A browser does not tell a page when it
+   * kills a worker; this is also how tests check that a lost worker loses nothing else.)
+   */
+  kill(i) {
+    const slot = this._workers[i];
+    if (slot && !slot.dead) this._onWorkerError(slot, new Error('it was stopped'));
+  }
+
   /** Runs the same task on every worker; resolves to the results in worker order. */
   async broadcast(op, args, opts = {}) {
     await this._start();

@@ -2,9 +2,9 @@
 import { OP } from '../lib/protocol.js';
 
 export const coreOps = {
-  /** Facts about the worker's engine: version, SIMD, wasm memory in bytes, ids of what it holds. */
+  /** Facts about the worker's engine: version, SIMD, wasm memory and the part of it in use, ids of what it holds. */
   [OP.INFO]: async (ctx) => ({
-    version: ctx.engine.version(), simd: ctx.engine.hasSimd(), heapBytes: ctx.engine.heapSize(), state: [...ctx.state.keys()],
+    version: ctx.engine.version(), simd: ctx.engine.hasSimd(), heapBytes: ctx.engine.heapSize(), heapInUse: ctx.engine.heapInUse(), state: [...ctx.state.keys()],
   }),
   /** Sleeps in steps, reporting progress, until cancelled or done (tests the pool's plumbing). */
   [OP.SLEEP_STEPS]: async (ctx, { steps = 10, ms = 5 }) => {

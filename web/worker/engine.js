@@ -132,6 +132,9 @@ export class Engine {
   /** Bytes currently reserved by the wasm memory (grows, never shrinks). */
   heapSize() { return this.u8.length; }
 
+  /** Bytes of the heap in use by allocations (what a leak makes grow). */
+  heapInUse() { return this.raw('es_heap_in_use'); }
+
   /** True when the engine was built with 128-bit SIMD kernels. */
   hasSimd() { return this.raw('es_has_simd') === 1; }
 
