@@ -79,8 +79,9 @@ function partition(labels) {
   return [...m.values()].map((g) => g.join(',')).sort();
 }
 
-async function mapTexts(page, texts) {
+async function mapTexts(page, texts, beforeClick) {
   await page.fill('#texts', texts.join('\n'));
+  await beforeClick?.();
   await page.click('#embed-btn');
   await page.waitForFunction((n) => {
     const s = globalThis.embedscape.state;
@@ -189,14 +190,30 @@ test('workshop: every idea of the talk on the page, from the attendee\'s own tex
 
     // ---------------------------------------------------------------- 200 texts
     const texts = planted(5, 36, 20);
-    await clearTasks();
-    await mapTexts(page, texts);
+    await mapTexts(page, texts, clearTasks); // the long tasks of the page's work, not of typing 200 lines
     const d200 = await defaultsShown(page);
     assert.deepEqual(d200.params, DEFAULTS[200]);
     assert.deepEqual(d200.sliders, DEFAULTS[200]);
     assert.ok(d200.clusters >= 3, `200 planted texts give clusters (${d200.clusters})`);
     await page.waitForFunction((n) => globalThis.embedscape.app.workshop.graph.graph?.n === n, texts.length);
     await takeTasks('run');
+
+    // why angles: the histograms count every pair once, over the range of the real cosines
+    await page.waitForFunction((n) => globalThis.embedscape.app.workshop.angles.stats?.map && globalThis.embedscape.app.workshop.angles.stats.n === n, texts.length);
+    const spread = await page.evaluate(async () => {
+      const { app, state } = globalThis.embedscape;
+      const st = app.workshop.angles.stats;
+      const all = await app.session.pairwise(state.texts.map((_, i) => i));
+      const n = state.texts.length;
+      let lo = Infinity, hi = -Infinity;
+      for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) { lo = Math.min(lo, all[a * n + b]); hi = Math.max(hi, all[a * n + b]); }
+      const sum = (h) => h.counts.reduce((x, y) => x + y, 0);
+      return { pairs: st.pairs, counts: [sum(st.cosine), sum(st.euclidean), sum(st.map)], cos: [st.cosine.min, st.cosine.max], lo, hi, dmax: st.euclidean.max, n };
+    });
+    assert.equal(spread.pairs, (spread.n * (spread.n - 1)) / 2);
+    assert.deepEqual(spread.counts, [spread.pairs, spread.pairs, spread.pairs]);
+    assert.deepEqual(spread.cos, [spread.lo, spread.hi], 'the cosine histogram spans the real cosines');
+    assert.ok(Math.abs(spread.dmax - Math.sqrt(2 - 2 * spread.lo)) < 1e-5, 'unit vectors: d = √(2 − 2·cos)');
 
     // the graph: what is drawn is session.graph(); its edges are the ones the engine's UMAP samples
     const g = await page.evaluate(async () => {

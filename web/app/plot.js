@@ -34,14 +34,15 @@ export class Surface {
     this.h = 0;
     this.dpr = 1;
     this._frame = 0;
-    this._observer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this._resize()) : null;
+    // the observer reports the box (also once at the start) without forcing a layout
+    this._observer = typeof ResizeObserver === 'function' ? new ResizeObserver((entries) => this._resize(entries.at(-1).contentRect)) : null;
     this._observer?.observe(canvas);
     surfaces.add(this);
-    this._resize();
+    if (!this._observer) this._resize();
   }
 
-  _resize() {
-    const r = this.canvas.getBoundingClientRect();
+  _resize(box) {
+    const r = box ?? this.canvas.getBoundingClientRect();
     const dpr = Math.min(2, globalThis.devicePixelRatio || 1);
     const w = Math.round(r.width), h = Math.round(r.height);
     if (w === this.w && h === this.h && dpr === this.dpr) return;
