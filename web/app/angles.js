@@ -190,7 +190,7 @@ export function mount(app) {
       if (!app.isAbort(e)) app.error(e);
       return;
     }
-    $('heat-note').textContent = `Cosine similarity of every pair of the ${rows.length} texts (darker = more alike; the diagonal is each text with itself, 1).`;
+    $('heat-note').textContent = `Cosine similarity of every pair of the ${rows.length} texts (the stronger the colour, the more alike; the diagonal is each text with itself, 1).`;
     const ol = clear($('heat-legend'));
     for (const i of rows) ol.append(el('li', { value: i + 1, text: shorten(state.texts[i], 120) }));
     heatSurface.request();
