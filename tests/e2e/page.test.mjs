@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { ROOT, CLI, artifactDir, needShared } from '../helpers.mjs';
-import { serve, launchBrowser, CHROMIUM } from './page-server.mjs';
+import { serve, launchBrowser, needChromium } from './page-server.mjs';
 import { hoverLonelyPoint } from './map-checks.mjs';
 import { parseCsv } from '../../web/lib/io.js';
 import { createMapFile, parseMapFile } from '../../web/lib/mapfile.js';
@@ -20,15 +20,6 @@ import { clusterColor, hexToRgb } from '../../web/lib/palette.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const ART = artifactDir('page');
-
-function needChromium(t) {
-  if (existsSync(CHROMIUM)) return true;
-  const why = `${CHROMIUM} is missing (apt-get install chromium)`;
-  if (process.env.CI) throw new Error(why);
-  t.skip(why);
-  console.log(`# SKIPPED: ${why}`);
-  return false;
-}
 
 /** A saved map with four well separated groups, some noise and the XSS line. */
 function syntheticMap() {

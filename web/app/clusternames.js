@@ -93,9 +93,10 @@ export function mount(app) {
     }
   }
 
-  const refresh = () => { if (restore()) app.renderClusters(); render(); };
-  app.on('labels', refresh);
-  app.on('keywords', refresh);
+  // the names come back with the labels; the cards wait for the keywords, which follow at once
+  app.on('labels', () => { if (restore()) app.renderClusters(); });
+  app.on('keywords', () => { if (restore()) app.renderClusters(); render(); });
+  app.on('stopped', render); // a run stopped between the labels and their keywords
   app.on('map-opened', () => {
     computeSignatures();
     for (const c of state.clusters) if (c.name || c.description) store.set(sigOf.get(c.label), { name: c.name ?? '', description: c.description ?? '' });

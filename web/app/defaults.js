@@ -74,7 +74,8 @@ export function mount(app) {
       staleShown = false;
     }
   };
-  texts.addEventListener('input', check);
+  let timer = 0;
+  texts.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(check, 150); });
   app.on('texts-loaded', check);
   app.on('run-start', () => { staleShown = false; });
 }

@@ -137,8 +137,8 @@ export function mount(app) {
       (unknown.length ? `; no cluster ${unknown.join(', ')} on this map (left out)` : '') + '. The map, the legend, the tables and the exports use the names now.';
   });
 
-  app.on('labels', refresh);
-  app.on('keywords', refresh);
+  app.on('keywords', refresh); // after every new clustering (its keywords follow the labels at once)
+  app.on('stopped', refresh);
   app.on('map-opened', refresh);
   app.on('reset', () => { $('answer-result').textContent = ''; $('prompt-copied').textContent = ''; refresh(); });
   app.workshop ??= {};
