@@ -1,7 +1,8 @@
 // defaults.js — the sliders' starting values follow the number of texts, so that 4, 20 and 200 texts
 // each show something (UMAP's and HDBSCAN's library defaults, 15 and 5, suit a few hundred): the rule
 // is defaultsFor(n), stated in the page and the README. They are set when texts of a new size are
-// embedded; a slider the user moves keeps its value for texts of the same size. Also: the sentence for
+// embedded; a slider the user moves keeps its value for texts of the same size, and the settings a
+// link brings are kept for its texts. Also: the sentence for
 // inputs too small for density clustering, and the status line when the texts in the box are no longer
 // the ones on the map.
 
@@ -33,6 +34,11 @@ export function smallInputNote(n) {
 export function mount(app) {
   const state = app.state;
   let appliedFor = -1; // the number of texts the sliders were last set for
+  // The first texts of a visit keep the settings a link brought (web/app/urlstate.js sets the sliders
+  // before anything is embedded): only the sliders still at the page's own values get the defaults.
+  let first = true;
+  const value = (id) => $(id).value;
+  const initial = { nn: value('n-neighbors'), md: value('min-dist'), mcs: value('min-cluster-size'), auto: $('min-samples-auto').checked };
 
   app.defaultsFor = defaultsFor;
   app.on('reset', ({ texts }) => {
@@ -40,14 +46,21 @@ export function mount(app) {
     const n = texts.length;
     if (n !== appliedFor) {
       const d = defaultsFor(n);
-      app.setUmapControls({ n_neighbors: d.n_neighbors, min_dist: d.min_dist });
+      const keep = (untouched) => first && !untouched;
+      const u = {};
+      if (!keep(value('n-neighbors') === initial.nn)) u.n_neighbors = d.n_neighbors;
+      if (!keep(value('min-dist') === initial.md)) u.min_dist = d.min_dist;
+      app.setUmapControls(u);
       app.fitSliders(n);
-      app.setHdbscanControls({ min_cluster_size: d.min_cluster_size, min_samples: d.min_samples }, n);
+      if (!keep(value('min-cluster-size') === initial.mcs && $('min-samples-auto').checked === initial.auto)) {
+        app.setHdbscanControls({ min_cluster_size: d.min_cluster_size, min_samples: d.min_samples }, n);
+      }
       appliedFor = n;
     }
+    first = false;
     showNote(n);
   });
-  app.on('map-opened', () => { appliedFor = -1; showNote(state.texts.length); });
+  app.on('map-opened', () => { appliedFor = -1; first = false; showNote(state.texts.length); });
 
   function showNote(n) {
     const text = smallInputNote(n);

@@ -11,23 +11,54 @@ const csvField = (v) => {
 /** A text on one line (line breaks become spaces), for Markdown. */
 export const oneLine = (t) => String(t).replace(/\s*[\r\n]+\s*/g, ' ');
 
+/**
+ * A text cell that a spreadsheet would run as a formula (it begins with =, +, -, @, a tab or a
+ * carriage return: OWASP's CSV-injection rule) gets a leading apostrophe, which spreadsheets show as
+ * text and do not evaluate. Other cells are unchanged.
+ */
+export function neutralizeCell(s) {
+  const t = String(s);
+  return /^[=+\-@\t\r]/.test(t) ? `'${t}` : t;
+}
+const textField = (v) => csvField(neutralizeCell(v));
+
+/** The extra columns' header names, renamed where they would repeat one of ours. */
+function columnHeads(columns, ours) {
+  const used = new Set(ours);
+  return (columns ?? []).map((c) => {
+    let name = c.name;
+    while (used.has(name)) name = `${name} (column)`;
+    used.add(name);
+    return name;
+  });
+}
+
 const num = (v, digits) => (Number.isFinite(v) ? String(Math.round(v * 10 ** digits) / 10 ** digits) : '');
 
 /**
  * One row per text: text, x, y, cluster (-1 = noise), probability, cluster_name (the name given to
- * the cluster, else empty). RFC 4180 quoting, CRLF line ends.
+ * the cluster, else empty), then the texts' other columns. RFC 4180 quoting, CRLF line ends; text
+ * cells that could run as spreadsheet formulas are neutralised (neutralizeCell).
  * @param {{texts: string[], xy: {data: ArrayLike<number>, n: number, dim: number},
- *   labels: ArrayLike<number>, probabilities?: ArrayLike<number>|null, clusters?: {label: number, name?: string}[]}} m
+ *   labels: ArrayLike<number>, probabilities?: ArrayLike<number>|null, clusters?: {label: number, name?: string}[],
+ *   columns?: {name: string, type: string, values: ArrayLike<string|number|null>}[]}} m
  * @returns {string}
  */
 export function toCsv(m) {
-  const rows = ['text,x,y,cluster,probability,cluster_name'];
+  const ours = ['text', 'x', 'y', 'cluster', 'probability', 'cluster_name'];
+  const cols = m.columns ?? [];
+  const rows = [[...ours, ...columnHeads(cols, ours)].map(textField).join(',')];
   const d = m.xy.dim;
   const names = new Map((m.clusters ?? []).map((c) => [c.label, c.name ?? '']));
   for (let i = 0; i < m.texts.length; i++) {
     const p = m.probabilities ? m.probabilities[i] : 1;
     const name = names.get(m.labels[i]) ?? '';
-    rows.push([csvField(m.texts[i]), num(m.xy.data[i * d], 5), num(m.xy.data[i * d + 1], 5), m.labels[i], num(p, 4), name === '' ? '' : csvField(name)].join(','));
+    const extra = cols.map((c) => {
+      const v = c.values[i];
+      if (v === null || v === undefined) return '';
+      return typeof v === 'number' ? String(v) : textField(v);
+    });
+    rows.push([textField(m.texts[i]), num(m.xy.data[i * d], 5), num(m.xy.data[i * d + 1], 5), m.labels[i], num(p, 4), name === '' ? '' : textField(name), ...extra].join(','));
   }
   return rows.join('\r\n') + '\r\n';
 }
@@ -74,10 +105,13 @@ export function representatives(m, k = Infinity) {
  */
 export function toMarkdown(m) {
   const groups = new Map();
+  const cols = m.columns ?? [];
   for (let i = 0; i < m.texts.length; i++) {
     const l = m.labels[i];
     if (!groups.has(l)) groups.set(l, []);
-    groups.get(l).push(m.texts[i]);
+    // the other columns under the text, as a nested item
+    const more = cols.map((c) => (c.values[i] === null || c.values[i] === undefined ? null : `${c.name}: ${oneLine(c.values[i])}`)).filter(Boolean);
+    groups.get(l).push(more.length ? `${oneLine(m.texts[i])}\n  - ${more.join(' · ')}` : m.texts[i]);
   }
   const info = new Map((m.clusters ?? []).map((c) => [c.label, c]));
   const order = [...groups.keys()].filter((l) => l >= 0).sort((a, b) => groups.get(b).length - groups.get(a).length || a - b);
@@ -95,7 +129,7 @@ export function toMarkdown(m) {
     out.push(head, '');
     if (l >= 0 && c?.description) out.push(oneLine(c.description), '');
     if (l >= 0 && words.length) out.push(`Keywords: ${words.join(', ')}`, '');
-    for (const t of texts) out.push(`- ${oneLine(t)}`);
+    for (const t of texts) out.push(cols.length ? `- ${t}` : `- ${oneLine(t)}`);
     out.push('');
   }
   return out.join('\n');

@@ -18,6 +18,11 @@ import * as map from './map.js';
 import * as clusters from './clusters.js';
 import * as exportbar from './exportbar.js';
 import * as openmap from './openmap.js';
+import * as colorby from './colorby.js';
+import * as filters from './filters.js';
+import * as selection from './selection.js';
+import * as cache from './cache.js';
+import * as urlstate from './urlstate.js';
 import * as opening from './opening.js';
 import * as angles from './angles.js';
 import * as graph from './graph.js';
@@ -28,7 +33,8 @@ import * as clusternames from './clusternames.js';
 import * as prompt from './prompt.js';
 
 const app = createApp();
-const steps = [input, model, opening, embed, vector, angles, similarity, graph, forces, map, clusters, sweep, defaults, clusternames, prompt, exportbar, openmap];
+const steps = [input, model, opening, embed, vector, angles, similarity, graph, forces, map, clusters, colorby, filters, selection,
+  sweep, defaults, clusternames, prompt, exportbar, openmap, cache, urlstate];
 for (const step of steps) step.mount(app);
 app.setPhase('idle');
 

@@ -5,13 +5,14 @@
 import { $, el, clear, fmtInt, shorten } from './dom.js';
 import { fillTextSelect, emptyTextSelect } from './vector.js';
 
-const SHOWN = 25;
 
 export function mount(app) {
   let req = 0;
 
   /** @param {number|string} query a text's index, or a sentence of one's own */
+  let lastQuery = 0;
   async function show(query) {
+    lastQuery = query;
     if (!app.state.vectors || !app.session) return;
     const mine = ++req;
     const texts = app.state.texts;
@@ -29,7 +30,7 @@ export function mount(app) {
         (typeof query === 'string' ? ' (your sentence)' : '');
       // the query itself (always 1) is the caption, not a row: four texts give the talk's table
       const order = Array.from(scores.keys()).filter((j) => j !== i && Number.isFinite(scores[j])).sort((a, b) => scores[b] - scores[a] || a - b);
-      const shown = order.slice(0, SHOWN);
+      const shown = order.slice(0, Number($('sim-length').value) || 25);
       const body = clear($('sim-body'));
       shown.forEach((j, rank) => {
         const s = scores[j];
@@ -63,6 +64,8 @@ export function mount(app) {
     clear($('sim-body'));
   });
   $('query-select').addEventListener('change', (e) => show(Number(e.target.value)));
+  // the table's length is the reader's choice; the last comparison is shown again at that length
+  $('sim-length').addEventListener('change', () => show(lastQuery));
   $('query-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const q = $('query-text').value.trim();

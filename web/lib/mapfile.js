@@ -12,8 +12,11 @@
 //   "probabilities": [number, ...],                     // HDBSCAN membership strength, 0..1
 //   "outlier_scores": [number, ...],                    // GLOSH, 0..1 (optional)
 //   "clusters": [{"label": int, "size": int, "keywords": [{"word": string, "score": number}],
-//                 "name": string, "description": string}]   // name and description optional
+//                 "name": string, "description": string}],  // name and description optional
+//   "columns": [{"name": string, "type": "number"|"string", "values": [...]}]  // the other columns of
+//                                                       // the input rows (optional; null = no value)
 // }
+// Big maps have a binary form with the same content: mapbinary.js.
 
 import { EmbedscapeError } from './errors.js';
 
@@ -30,7 +33,7 @@ const round = (v, digits) => {
  * @param {{texts: string[], xy: {data: Float32Array, n: number, dim: number}, labels: ArrayLike<number>,
  *   probabilities?: ArrayLike<number>, outlierScores?: ArrayLike<number>,
  *   clusters?: {label: number, size: number, keywords: {word: string, score: number}[], name?: string, description?: string}[],
- *   params?: object, model?: string|null}} m
+ *   params?: object, model?: string|null, columns?: {name: string, type: 'number'|'string', values: (string|number|null)[]}[]}} m
  */
 export function createMapFile(m) {
   const n = m.texts.length;
@@ -61,6 +64,7 @@ export function createMapFile(m) {
     clusters,
   };
   if (m.outlierScores) out.outlier_scores = Array.from(m.outlierScores, (v) => round(v, 5));
+  if (m.columns?.length) out.columns = m.columns.map((c) => ({ name: c.name, type: c.type, values: Array.from(c.values, (v) => (v === undefined ? null : v)) }));
   return out;
 }
 
@@ -182,6 +186,7 @@ export function parseMapFile(input) {
   const clusters = (m.clusters ?? []).map((c, i) => checkCluster(c, i, n, seen));
   if (m.model !== undefined && m.model !== null && typeof m.model !== 'string') fail('"model"', 'a string or null', m.model);
   if (m.created !== undefined && typeof m.created !== 'string') fail('"created"', 'a string', m.created);
+  if (m.columns !== undefined) checkColumns(m.columns, n);
   const data = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) { data[2 * i] = x[i]; data[2 * i + 1] = y[i]; }
   return {
@@ -189,4 +194,31 @@ export function parseMapFile(input) {
     ...(m.outlier_scores !== undefined ? { outlier_scores: m.outlier_scores.slice() } : {}),
     clusters, params: checkParams(m.params), n, xy: { data, n, dim: 2 }, labelsArray,
   };
+}
+
+/**
+ * Checks the "columns" of a map: an array of {name: non-empty string (each once), type: "number" |
+ * "string", values: n entries, numbers (finite) or strings as the type says, or null}.
+ * Throws EmbedscapeError naming the column and the index.
+ */
+export function checkColumns(columns, n) {
+  if (!Array.isArray(columns)) throw new EmbedscapeError('map file: "columns" must be an array');
+  const names = new Set();
+  columns.forEach((c, k) => {
+    const at = `columns[${k}]`;
+    if (!c || typeof c !== 'object' || Array.isArray(c)) throw new EmbedscapeError(`map file: ${at} must be an object {name, type, values}`);
+    if (typeof c.name !== 'string' || !c.name) throw new EmbedscapeError(`map file: ${at}.name must be a non-empty string`);
+    if (names.has(c.name)) throw new EmbedscapeError(`map file: ${at}.name "${c.name}" is used twice`);
+    names.add(c.name);
+    if (c.type !== 'number' && c.type !== 'string') throw new EmbedscapeError(`map file: ${at}.type must be "number" or "string", got ${JSON.stringify(c.type)}`);
+    if (!Array.isArray(c.values) || c.values.length !== n) throw new EmbedscapeError(`map file: ${at}.values must be an array of ${n} entries like "texts"`);
+    for (let i = 0; i < n; i++) {
+      const v = c.values[i];
+      if (v === null) continue;
+      if (c.type === 'number' ? !(typeof v === 'number' && Number.isFinite(v)) : typeof v !== 'string') {
+        throw new EmbedscapeError(`map file: ${at}.values[${i}] must be ${c.type === 'number' ? 'a finite number' : 'a string'} or null, got ${JSON.stringify(v)?.slice(0, 40)}`);
+      }
+    }
+  });
+  return columns;
 }
