@@ -379,10 +379,11 @@ test('workshop: every idea of the talk on the page, from the attendee\'s own tex
     assert.ok(titles2.includes('Bread, "dough" & ovens'));
     await page.locator('#step-map').screenshot({ path: path.join(ART, 'reopened-map.png') });
 
-    // prefers-reduced-motion: the forces step shows the finished layout and plays nothing
+    // prefers-reduced-motion: the forces step shows the finished layout and plays nothing; and the
+    // settings a link brings are kept by the defaults rule (4 texts would start at 2 and 2)
     const still = await browser.context.newPage();
     await still.emulateMedia({ reducedMotion: 'reduce' });
-    await still.goto(`${srv.url}/web/?model=/__model/bert-tiny/`);
+    await still.goto(`${srv.url}/web/?model=/__model/bert-tiny/#nn=3&mcs=3&ms=auto`);
     await still.waitForFunction(() => globalThis.embedscape?.app);
     await still.click('#embed-btn');
     await still.waitForFunction(() => {
@@ -393,6 +394,7 @@ test('workshop: every idea of the talk on the page, from the attendee\'s own tex
     await still.waitForTimeout(300);
     const calm = await still.evaluate(() => { const f = globalThis.embedscape.app.workshop.forces; return { epoch: f.shown.epoch, last: f.epochs.at(-1), playing: f.playing }; });
     assert.deepEqual(calm, { epoch: calm.last, last: calm.last, playing: false }, 'reduced motion: the finished layout, not playing');
+    assert.deepEqual((await defaultsShown(still)).params, { n_neighbors: 3, min_cluster_size: 3, min_samples: 3 }, 'a link\'s settings are kept');
     await still.close();
 
     console.log(`# main-thread long tasks (ms) of the 200-text run and the steps' actions: ${JSON.stringify(longTasks)}`);

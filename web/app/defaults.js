@@ -50,8 +50,8 @@ export function mount(app) {
       const u = {};
       if (!keep(value('n-neighbors') === initial.nn)) u.n_neighbors = d.n_neighbors;
       if (!keep(value('min-dist') === initial.md)) u.min_dist = d.min_dist;
+      app.fitSliders(n); // the range first: a value beyond the old one's end would be cut to it
       app.setUmapControls(u);
-      app.fitSliders(n);
       if (!keep(value('min-cluster-size') === initial.mcs && $('min-samples-auto').checked === initial.auto)) {
         app.setHdbscanControls({ min_cluster_size: d.min_cluster_size, min_samples: d.min_samples }, n);
       }

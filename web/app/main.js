@@ -3,8 +3,8 @@
 //   what embedding means → input → model → embedding → one vector → why angles → similarity →
 //   the graph (UMAP 1) → the forces (UMAP 2) → map → clusters (HDBSCAN) → sweep the threshold →
 //   what to do with clusters → language model ❤️ markdown → exports
-// defaults.js (the sliders' starting values for the number of texts) comes after the steps whose
-// sliders it sets.
+// defaults.js (the sliders' starting values for the number of texts) comes before the steps whose
+// sliders it sets: on 'reset' it reads them before they are fitted to the new number of texts.
 // Heavy work runs in the session's workers; what reruns after a change is the session's rule
 // (web/lib/pipeline.js).
 
@@ -33,8 +33,8 @@ import * as clusternames from './clusternames.js';
 import * as prompt from './prompt.js';
 
 const app = createApp();
-const steps = [input, model, opening, embed, vector, angles, similarity, graph, forces, map, clusters, colorby, filters, selection,
-  sweep, defaults, clusternames, prompt, exportbar, openmap, cache, urlstate];
+const steps = [input, model, defaults, opening, embed, vector, angles, similarity, graph, forces, map, clusters, colorby, filters, selection,
+  sweep, clusternames, prompt, exportbar, openmap, cache, urlstate];
 for (const step of steps) step.mount(app);
 app.setPhase('idle');
 
