@@ -6,26 +6,38 @@
 
 import { $, el, clear, fmtInt, swatch } from './dom.js';
 import { clusterColor } from '../lib/palette.js';
-import { representatives, membersOf } from './exports.js';
+import { representatives } from './exports.js';
 
 const SHOWN_TEXTS = 4;
 
-/** A key for a set of texts (the members of a cluster), the same whatever the label. */
-function signature(members) {
-  let h = 2166136261;
-  for (const i of members) { h ^= i; h = Math.imul(h, 16777619); }
-  return `${members.length}:${(h >>> 0).toString(36)}`;
+/**
+ * A key for the members of every cluster (Map label -> key), the same whatever the labels' numbers:
+ * the count and a hash of the text indices, in one pass.
+ */
+function signatures(labels) {
+  const h = new Map();
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l < 0) continue;
+    const v = h.get(l) ?? [2166136261, 0];
+    v[0] = Math.imul(v[0] ^ i, 16777619);
+    v[1]++;
+    h.set(l, v);
+  }
+  return new Map([...h].map(([l, [x, c]]) => [l, `${c}:${(x >>> 0).toString(36)}`]));
 }
+
+/** Cards shown at first; the rest behind a button (a saved map may have hundreds of clusters). */
+const CARDS_SHOWN = 40;
 
 export function mount(app) {
   const state = app.state;
   const store = new Map(); // signature -> {name, description}
   let sigOf = new Map(); // label -> signature of the clusters on screen
+  let allCards = false;
 
   function computeSignatures() {
-    sigOf = new Map();
-    if (!state.labels) return;
-    for (const [l, m] of membersOf(state.labels)) sigOf.set(l, signature(m));
+    sigOf = state.labels ? signatures(state.labels) : new Map();
   }
 
   /** Puts the remembered names back on state.clusters (they are new objects after every run); true when some came back. */
@@ -72,7 +84,8 @@ export function mount(app) {
     const sorted = [...state.clusters].sort((a, b) => b.size - a.size || a.label - b.label);
     if (!sorted.length) { box.append(el('p', { className: 'muted', text: 'No clusters at these settings: every text is noise. Try a smaller min_cluster_size in the map step.' })); return; }
     const reps = representatives(state, SHOWN_TEXTS);
-    for (const c of sorted) {
+    const shown = allCards ? sorted : sorted.slice(0, CARDS_SHOWN);
+    for (const c of shown) {
       const name = el('input', { type: 'text', className: 'cc-name', value: c.name ?? '', placeholder: `Cluster ${c.label}`, 'aria-label': `Name of cluster ${c.label}`, 'data-label': c.label, maxlength: 80, autocomplete: 'off' });
       const desc = el('input', { type: 'text', className: 'cc-desc', value: c.description ?? '', placeholder: 'what holds it together, in one sentence (optional)', 'aria-label': `Description of cluster ${c.label}`, 'data-label': c.label, maxlength: 300, autocomplete: 'off' });
       const commit = () => {
@@ -91,6 +104,11 @@ export function mount(app) {
         el('div', { className: 'cc-kw' }, (c.keywords ?? []).slice(0, 8).map((k) => el('span', { className: 'kw', text: k.word }))),
         el('ol', { className: 'cc-reps' }, (reps.get(c.label) ?? []).map((i) => el('li', { text: state.texts[i] })))));
     }
+    if (shown.length < sorted.length) {
+      const more = el('button', { type: 'button', className: 'btn btn-secondary cc-more', text: `Show the ${fmtInt(sorted.length - shown.length)} smaller clusters too` });
+      more.addEventListener('click', () => { allCards = true; render(); });
+      box.append(more);
+    }
   }
 
   // the names come back with the labels; the cards wait for the keywords, which follow at once
@@ -103,6 +121,6 @@ export function mount(app) {
     app.renderClusters();
     render();
   });
-  app.on('reset', () => { store.clear(); sigOf = new Map(); render(); });
+  app.on('reset', () => { store.clear(); sigOf = new Map(); allCards = false; render(); });
   render();
 }

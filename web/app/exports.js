@@ -69,29 +69,28 @@ export function clusterTitle(label, name) {
   return name ? name : `Cluster ${label}`;
 }
 
-/** The texts of each cluster, in order: Map label -> text indices (noise left out). */
-export function membersOf(labels) {
-  const by = new Map();
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (l < 0) continue;
-    if (!by.has(l)) by.set(l, []);
-    by.get(l).push(i);
-  }
-  return by;
-}
-
 /**
  * The texts that represent each cluster best, best first: the highest membership probability, then
- * the lowest outlier score (the nearest to the cluster's dense core), then the earliest.
+ * the lowest outlier score (the nearest to the cluster's dense core), then the earliest. One pass over
+ * the texts, keeping the best k of each cluster (a million texts stay quick).
  * @param {{labels: ArrayLike<number>, probabilities?: ArrayLike<number>|null, outlierScores?: ArrayLike<number>|null}} m
  * @param {number} [k] at most this many per cluster
  * @returns {Map<number, number[]>} label -> text indices (noise left out)
  */
-export function representatives(m, k = Infinity) {
-  const by = membersOf(m.labels);
+export function representatives(m, k = 8) {
   const p = (i) => (m.probabilities ? m.probabilities[i] : 1), o = (i) => (m.outlierScores ? m.outlierScores[i] : 0);
-  for (const [l, idx] of by) by.set(l, idx.sort((a, b) => p(b) - p(a) || o(a) - o(b) || a - b).slice(0, k));
+  const better = (a, b) => p(a) > p(b) || (p(a) === p(b) && (o(a) < o(b) || (o(a) === o(b) && a < b)));
+  const by = new Map();
+  for (let i = 0; i < m.labels.length; i++) {
+    const l = m.labels[i];
+    if (l < 0) continue;
+    let top = by.get(l);
+    if (!top) { top = []; by.set(l, top); }
+    if (top.length === k && !better(i, top[k - 1])) continue;
+    let at = top.length === k ? k - 1 : top.length;
+    while (at > 0 && better(i, top[at - 1])) { if (at < k) top[at] = top[at - 1]; at--; }
+    top[at] = i;
+  }
   return by;
 }
 

@@ -47,10 +47,22 @@ export function buildPrompt(m, { maxChars = PROMPT_MAX_CHARS, perCluster = 8, te
       ...(words.length ? [`Keywords: ${words.join(', ')}`, ''] : []),
       ...(reps.get(c.label) ?? []).slice(0, per).map((i) => `- ${cut(m.texts[i], textChars)}`), ''];
   };
-  const make = (k, per) => [...head(k), ...sorted.slice(0, k).flatMap((c) => block(c, per))].join('\n');
-  let per = perCluster, k = sorted.length, text = make(k, per);
-  while (text.length > maxChars && per > 2) text = make(k, --per);
-  while (text.length > maxChars && k > 1) text = make(--k, per);
+  // the blocks of the clusters that fit after the instruction (each block's size is known, so the cut is one pass)
+  const fit = (per) => {
+    const blocks = [];
+    let size = head(0).join('\n').length + 80; // + the line saying how many were left out
+    for (const c of sorted) {
+      const b = block(c, per).join('\n');
+      if (blocks.length && size + b.length + 1 > maxChars) break;
+      blocks.push(b);
+      size += b.length + 1;
+    }
+    return blocks;
+  };
+  let per = perCluster, blocks = fit(per);
+  while (blocks.length < sorted.length && per > 2) blocks = fit(--per);
+  const k = blocks.length;
+  const text = [...head(k), ...blocks].join('\n');
   return { text, clusters: k, perCluster: per, left: sorted.length - k };
 }
 
