@@ -323,6 +323,8 @@ test('workshop: every idea of the talk on the page, from the attendee\'s own tex
 
     // the Markdown prompt round-trips names
     await clearTasks();
+    await page.locator('#step-prompt').scrollIntoViewIfNeeded(); // the prompt is built when its step comes near
+    await page.waitForFunction(() => document.getElementById('prompt-text').value.startsWith('# Name these clusters'));
     const prompt = await page.inputValue('#prompt-text');
     const labels = [...prompt.matchAll(/^### Cluster (\d+) \(/gm)].map((m) => Number(m[1]));
     assert.ok(labels.length >= 3 && prompt.length < 12000, `a prompt for every cluster (${prompt.length} characters)`);
@@ -336,6 +338,7 @@ test('workshop: every idea of the talk on the page, from the attendee\'s own tex
 
     // a name typed in place
     const biggest = await page.evaluate(() => [...globalThis.embedscape.state.clusters].sort((a, b) => b.size - a.size)[0].label);
+    await page.locator('#step-uses').scrollIntoViewIfNeeded();
     await page.fill(`.cc-name[data-label="${biggest}"]`, 'Bread, "dough" & ovens');
     await page.locator(`.cc-name[data-label="${biggest}"]`).dispatchEvent('change');
     await page.waitForFunction((l) => globalThis.embedscape.state.clusters.find((c) => c.label === l).name === 'Bread, "dough" & ovens', biggest);

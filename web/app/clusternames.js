@@ -7,6 +7,7 @@
 import { $, el, clear, fmtInt, swatch } from './dom.js';
 import { clusterColor } from '../lib/palette.js';
 import { representatives } from './exports.js';
+import { whenNear } from './plot.js';
 
 const SHOWN_TEXTS = 4;
 
@@ -78,7 +79,10 @@ export function mount(app) {
   app.setClusterNames = setNames;
   app.clusterName = (label) => state.clusters.find((c) => c.label === label)?.name ?? null;
 
-  function render() {
+  const near = whenNear($('step-uses'));
+  const render = () => near(renderCards);
+
+  function renderCards() {
     const box = clear($('cluster-cards'));
     if (!state.labels) { box.append(el('p', { className: 'muted', text: 'The clusters appear here once the texts are mapped.' })); return; }
     const sorted = [...state.clusters].sort((a, b) => b.size - a.size || a.label - b.label);
@@ -106,7 +110,7 @@ export function mount(app) {
     }
     if (shown.length < sorted.length) {
       const more = el('button', { type: 'button', className: 'btn btn-secondary cc-more', text: `Show the ${fmtInt(sorted.length - shown.length)} smaller clusters too` });
-      more.addEventListener('click', () => { allCards = true; render(); });
+      more.addEventListener('click', () => { allCards = true; renderCards(); });
       box.append(more);
     }
   }

@@ -240,3 +240,20 @@ export function haloText(ctx, text, x, y, colors, { font = `12px ${colors.sans}`
   ctx.fillStyle = color;
   ctx.fillText(text, x, y);
 }
+
+/**
+ * Calls fn() now if el is on screen (or near it), else the first time it comes near; later calls
+ * replace the waiting fn. For steps that build a lot of DOM from every text (cards, a prompt): a
+ * saved map of a million texts should not pay for them before anyone scrolls there.
+ * @returns {(fn: () => void) => void}
+ */
+export function whenNear(el, margin = '400px') {
+  let pending = null, near = typeof IntersectionObserver !== 'function';
+  if (!near) {
+    new IntersectionObserver((entries) => {
+      near = entries.some((e) => e.isIntersecting);
+      if (near && pending) { const f = pending; pending = null; f(); }
+    }, { rootMargin: margin }).observe(el);
+  }
+  return (fn) => { if (near) { pending = null; fn(); } else pending = fn; };
+}

@@ -6,6 +6,7 @@
 
 import { $ } from './dom.js';
 import { representatives, oneLine } from './exports.js';
+import { whenNear } from './plot.js';
 
 /** The prompt stays below this many characters (chat boxes and small models have limits). */
 export const PROMPT_MAX_CHARS = 12000;
@@ -107,7 +108,10 @@ export function mount(app) {
   const state = app.state;
   let built = null;
 
-  function refresh() {
+  const near = whenNear($('step-prompt'));
+  const refresh = () => near(build);
+
+  function build() {
     const ready = !!state.labels && state.clusters.length > 0;
     for (const id of ['prompt-copy', 'answer-apply']) $(id).disabled = !ready;
     $('answer-text').disabled = !ready;
