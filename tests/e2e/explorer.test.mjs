@@ -14,22 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { ROOT, artifactDir, needShared } from '../helpers.mjs';
-import { serve, launchBrowser, CHROMIUM } from './page-server.mjs';
+import { serve, launchBrowser, needChromium } from './page-server.mjs';
 import { parseCsv } from '../../web/lib/io.js';
 import { wideCsv, syntheticMap } from '../lib/synthetic-map.mjs';
 import { writeRandomBert } from '../lib/random-bert.mjs';
 import { formatMapBinary } from '../../web/lib/mapbinary.js';
 
 const ART = artifactDir('explorer');
-
-function needChromium(t) {
-  if (existsSync(CHROMIUM)) return true;
-  const why = `${CHROMIUM} is missing (apt-get install chromium)`;
-  if (process.env.CI) throw new Error(why);
-  t.skip(why);
-  console.log(`# SKIPPED: ${why}`);
-  return false;
-}
 
 async function watch(page) {
   await page.addInitScript(() => {
