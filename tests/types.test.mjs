@@ -362,6 +362,12 @@ test('the objects and progress payloads the API really produces have the declare
   conforms(seen.get('layout'), d.of('UmapProgress'), 'session progress: layout');
   conforms(seen.get('stage'), d.variant('SessionProgress', 'status', 'stage'), 'session progress: stage');
   conforms((await session.similar(0, 2))[0], d.of('Neighbor'), 'Session.similar entry');
+  const graph = await session.graph();
+  conforms(graph, d.of('NeighbourGraph'), 'Session.graph result');
+  const stats = await session.distanceStats({ bins: 8 });
+  conforms(stats, d.of('DistanceStats'), 'Session.distanceStats result');
+  conforms(stats.cosine, d.of('Histogram'), 'Histogram');
+  conforms(await session.labelsIn('layout'), { all: new Set(['labels', 'nClusters', 'space']), required: new Set(['labels', 'nClusters', 'space']) }, 'Session.labelsIn result');
   await session.dispose();
   await model.dispose();
 

@@ -185,6 +185,12 @@ export interface ClusterKeywords {
   keywords: Keyword[];
 }
 
+/** A cluster of a saved map: its keywords, and the name and description given to it (if any). */
+export interface MapCluster extends ClusterKeywords {
+  name?: string;
+  description?: string;
+}
+
 /** What produced a map, for the record (the Python libraries' parameter names). */
 export interface MapParams {
   umap?: Record<string, unknown>;
@@ -206,7 +212,7 @@ export interface MapFile {
   labels: number[];
   probabilities: number[];
   outlier_scores?: number[];
-  clusters: ClusterKeywords[];
+  clusters: MapCluster[];
 }
 
 /** A map as parseMapFile accepts it: the required fields, the rest optional. */
@@ -221,7 +227,7 @@ export interface CreateMapFileInput {
   probabilities?: ArrayLike<number>;
   outlierScores?: ArrayLike<number>;
   /** default: sizes from the labels, no keywords */
-  clusters?: ClusterKeywords[];
+  clusters?: MapCluster[];
   params?: MapParams;
   model?: string | null;
 }
@@ -632,6 +638,44 @@ export interface SessionRunOptions {
   until?: SessionStage;
 }
 
+/** The fuzzy k-nearest-neighbour graph UMAP built for a map (Session.graph). */
+export interface NeighbourGraph {
+  n: number;
+  /** n_neighbors after clamping (each kNN row counts the point itself) */
+  k: number;
+  /** every entry of the symmetric matrix (both directions), row by row, columns ascending */
+  rows: I32Array;
+  cols: I32Array;
+  /** membership strengths in (0, 1] */
+  weights: F32Array;
+  /** the kNN it was built from: n*k, each row the point itself first, then nearest first */
+  knn: { indices: I32Array; distances: F32Array };
+}
+
+/** A histogram over [min, max] in equal bins, with percentiles. */
+export interface Histogram {
+  min: number;
+  max: number;
+  counts: Uint32Array;
+  p5: number;
+  p50: number;
+  p95: number;
+}
+
+/** The spread of pairwise distances and cosine similarities (Session.distanceStats). */
+export interface DistanceStats {
+  /** texts in the session */
+  n: number;
+  /** texts the pairs were taken from (an even sample when n is large) */
+  texts: number;
+  pairs: number;
+  dim: number;
+  cosine: Histogram;
+  euclidean: Histogram;
+  /** the same pairs' distances on the 2-D map, when there is one */
+  map: Histogram | null;
+}
+
 /**
  * A pipeline session: texts -> vectors -> layout -> tree -> labels -> keywords, with the data in a
  * worker; a change of texts or options reruns only the stages that read it.
@@ -642,6 +686,8 @@ export interface Session {
   readonly model: Model | null;
   /** the index of the worker that holds the session's data */
   readonly home: number;
+  /** whether runs build nearby min_samples' trees ahead (createSession's prefetch) */
+  prefetch: boolean;
   readonly texts: string[];
   readonly options: Required<Pick<SessionOptions, 'clusterOn'>> & { umap: UmapOptions; hdbscan: HdbscanOptions; keywords: { topN: number } };
   readonly result: SessionResult;
@@ -670,12 +716,23 @@ export interface Session {
   pairwise(rows: ArrayLike<number>): Promise<F32Array>;
   /** the layout after `epoch` epochs (0 = the initial layout), or the last kept before it */
   snapshot(epoch: number): Promise<{ epoch: number; data: F32Array }>;
+  /** the fuzzy k-nearest-neighbour graph UMAP built for the map */
+  graph(): Promise<NeighbourGraph>;
+  /** histograms of the pairwise distances and cosines of the vectors (of at most maxRows texts, default 1000; bins default 40) */
+  distanceStats(opts?: { bins?: number; maxRows?: number }): Promise<DistanceStats>;
+  /** the clusters the current HDBSCAN options find in another space (computed already) */
+  labelsIn(space: 'layout' | 'layout5'): Promise<{ labels: I32Array; nClusters: number; space: 'layout' | 'layout5' }>;
   /** frees the session in its worker */
   dispose(): Promise<void>;
 }
 
 /** A session in one worker of the pool (the model's pool, when a model is given). */
-export declare function createSession(opts?: { model?: Model; pool?: WorkerPool }): Promise<Session>;
+export declare function createSession(opts?: {
+  model?: Model;
+  pool?: WorkerPool;
+  /** after a run, build the spanning trees of nearby min_samples in the background, for sliders (default false) */
+  prefetch?: boolean;
+}): Promise<Session>;
 
 // Only the names marked `export` above are exported (without this line a .d.ts exports all of them).
 export {};

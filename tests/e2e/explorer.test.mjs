@@ -14,22 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { ROOT, artifactDir, needShared } from '../helpers.mjs';
-import { serve, launchBrowser, CHROMIUM } from './page-server.mjs';
+import { serve, launchBrowser, needChromium } from './page-server.mjs';
 import { parseCsv } from '../../web/lib/io.js';
 import { wideCsv, syntheticMap } from '../lib/synthetic-map.mjs';
 import { writeRandomBert } from '../lib/random-bert.mjs';
 import { formatMapBinary } from '../../web/lib/mapbinary.js';
 
 const ART = artifactDir('explorer');
-
-function needChromium(t) {
-  if (existsSync(CHROMIUM)) return true;
-  const why = `${CHROMIUM} is missing (apt-get install chromium)`;
-  if (process.env.CI) throw new Error(why);
-  t.skip(why);
-  console.log(`# SKIPPED: ${why}`);
-  return false;
-}
 
 async function watch(page) {
   await page.addInitScript(() => {
@@ -143,8 +134,8 @@ test('explorer: a 20-column CSV — colour by a column, lasso, export, filter, r
     assert.ok(await page.$$eval('#sel-keywords .kw', (k) => k.length) > 0, 'the selection has keywords');
     await page.locator('#step-map').screenshot({ path: path.join(ART, 'lasso-colour-by-product.png') });
     const selCsv = parseCsv(readFileSync(await saveDownload(page, '#sel-csv', 'selection.csv'), 'utf8'));
-    assert.deepEqual(selCsv[0].slice(0, 6), ['text', 'x', 'y', 'cluster', 'probability', 'id']);
-    assert.equal(selCsv[0].length, 24);
+    assert.deepEqual(selCsv[0].slice(0, 7), ['text', 'x', 'y', 'cluster', 'probability', 'cluster_name', 'id']);
+    assert.equal(selCsv[0].length, 25);
     assert.equal(selCsv.length - 1, sel.count, 'one CSV row per selected text');
     const texts = await page.evaluate(() => globalThis.embedscape.state.texts);
     selCsv.slice(1).forEach((r, k) => assert.equal(r[0].replace(/^'(?=[=+\-@\t\r])/, ''), texts[sel.idx[k]]));

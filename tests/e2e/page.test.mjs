@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { ROOT, CLI, artifactDir, needShared } from '../helpers.mjs';
-import { serve, launchBrowser, CHROMIUM } from './page-server.mjs';
+import { serve, launchBrowser, needChromium } from './page-server.mjs';
 import { hoverLonelyPoint } from './map-checks.mjs';
 import { parseCsv } from '../../web/lib/io.js';
 import { createMapFile, parseMapFile } from '../../web/lib/mapfile.js';
@@ -20,15 +20,6 @@ import { clusterColor, hexToRgb } from '../../web/lib/palette.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const ART = artifactDir('page');
-
-function needChromium(t) {
-  if (existsSync(CHROMIUM)) return true;
-  const why = `${CHROMIUM} is missing (apt-get install chromium)`;
-  if (process.env.CI) throw new Error(why);
-  t.skip(why);
-  console.log(`# SKIPPED: ${why}`);
-  return false;
-}
 
 /** A saved map with four well separated groups, some noise and the XSS line. */
 function syntheticMap() {
@@ -119,7 +110,7 @@ async function saveDownload(page, button, name) {
 /** Checks the exports against what the page shows; returns the parsed CSV rows. */
 async function checkExports(page, { texts, legendRows }) {
   const csvRows = parseCsv(readFileSync(await saveDownload(page, '#export-csv', 'export.csv'), 'utf8'));
-  assert.deepEqual(csvRows[0], ['text', 'x', 'y', 'cluster', 'probability']);
+  assert.deepEqual(csvRows[0], ['text', 'x', 'y', 'cluster', 'probability', 'cluster_name']);
   const rows = csvRows.slice(1);
   assert.equal(rows.length, texts.length);
   rows.forEach((r, i) => assert.equal(r[0], texts[i], `CSV row ${i} keeps the text exactly`));
@@ -301,20 +292,20 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     console.log(`# paste -> map, five-topics (201 texts, random-weight bert-tiny): ${wall} ms wall; page timings ${JSON.stringify(timings)}`);
     await fullScreenshot(page, 'e2e-full.png');
 
-    // progress finished, one vector shown, similarity table sorted with the query first
+    // progress finished, one vector shown, similarity table sorted, the query as its caption
     assert.equal(await page.textContent('#embed-done'), '201 / 201');
     const dim = await page.evaluate(() => globalThis.embedscape.state.vectors.dim);
     assert.equal(dim, 32);
     assert.match(await page.textContent('#vector-caption'), /^32 numbers · length 1\.000/);
     const sims = await page.$$eval('#sim-body tr', (trs) => trs.filter((tr) => tr.children.length === 3)
       .map((tr) => ({ score: Number(tr.children[1].firstChild.textContent), text: tr.children[2].textContent })));
-    assert.equal(sims[0].text, texts[0]);
-    assert.ok(Math.abs(sims[0].score - 1) < 1e-3);
+    assert.equal(await page.textContent('#sim-caption'), `Query: “${texts[0]}”`);
+    assert.ok(!sims.some((r) => r.text === texts[0]), 'the query is the caption, not a row');
     for (let i = 1; i < sims.length; i++) assert.ok(sims[i].score <= sims[i - 1].score);
     // a sentence of one's own is embedded and compared with every text
     await page.fill('#query-text', 'Bring an umbrella');
     await page.click('#query-go');
-    await page.waitForFunction((first) => document.querySelector('#sim-body tr td:nth-child(3)')?.textContent !== first, sims[0].text);
+    await page.waitForFunction(() => document.getElementById('sim-caption').textContent === 'Query: “Bring an umbrella” (your sentence)');
     const own = await page.$$eval('#sim-body tr', (trs) => trs.filter((tr) => tr.children.length === 3).map((tr) => Number(tr.children[1].firstChild.textContent)));
     assert.equal(own.length, 25);
     for (let i = 1; i < own.length; i++) assert.ok(own[i] <= own[i - 1]);

@@ -107,6 +107,9 @@ export async function pipeline(model: Model, texts: string[], log: (line: string
   await session.run({ until: 'labels' });
   const near = await session.similar(0, 5);
   const snap = await session.snapshot(10);
+  const g = await session.graph();
+  const spread = await session.distanceStats({ maxRows: 500 });
+  log(`${g.weights[0]} ${g.knn.indices[1]} ${spread.cosine.p50} ${spread.map?.p95 ?? '-'} ${(await session.labelsIn('layout')).nClusters}`);
   log(`${next.join(',')} ${near[0]?.score} ${snap.epoch} ${(await session.vector(0)).length}`);
   await session.dispose();
 }

@@ -21,6 +21,7 @@ export function createApp() {
     labels: null, probabilities: null, outlierScores: null,
     clusters: [], // [{label, size, keywords}]
     condensedTree: null,
+    clusterSpace: 'layout', // where the clusters on screen were found: 'layout' (the map) or 'layout5' (meaning space)
     modelName: null,
     origin: null, // 'embed' | 'mapfile'
     params: { umap: {}, hdbscan: {} }, // what the map on screen was made with (the library's names)
@@ -67,7 +68,7 @@ export function createApp() {
       }
       if (!app.session || app.session.model !== app.model) {
         await app.session?.dispose();
-        app.session = await api.createSession({ model: app.model });
+        app.session = await api.createSession({ model: app.model, prefetch: true }); // sliders: nearby trees built ahead
       }
       return app.session;
     },
@@ -180,6 +181,7 @@ export function createApp() {
       state.condensedTree = r.condensedTree;
       state.clusters = r.clusters.map((c) => ({ ...c }));
       state.params.hdbscan = { min_cluster_size: o.hdbscan.minClusterSize, min_samples: r.minSamples, method: o.hdbscan.method };
+      state.clusterSpace = r.clusterSpace;
       app.emit('labels', {});
     } else if (stage === 'keywords') {
       t.keywords = secs;
@@ -188,15 +190,23 @@ export function createApp() {
     }
   }
 
-  /** What the map on screen belongs to, in one line. */
-  function describe(short = false) {
+  /**
+   * What the map on screen belongs to, in one line: its texts, clusters and the settings that made it
+   * (so that after a slider change, a cancel or an edit the status line says what is shown).
+   * `short`: without the time; `bare`: without the leading words.
+   */
+  function describe(short = false, bare = false) {
     const nc = state.clusters.length;
     const noise = state.labels ? state.labels.reduce((a, l) => a + (l < 0 ? 1 : 0), 0) : 0;
     const u = state.params.umap, h = state.params.hdbscan;
+    const f2 = (v) => (typeof v === 'number' ? v.toFixed(2) : '–');
     const head = `${fmtInt(state.texts.length)} texts · ${nc} cluster${nc === 1 ? '' : 's'} · ${fmtInt(noise)} noise`;
-    if (short) return `${head} (n_neighbors ${u.n_neighbors ?? '–'}, min_dist ${u.min_dist ?? '–'}, min_cluster_size ${h.min_cluster_size ?? '–'}).`;
+    const settings = `n_neighbors ${u.n_neighbors ?? '–'}, min_dist ${f2(u.min_dist)}, min_cluster_size ${h.min_cluster_size ?? '–'}, min_samples ${h.min_samples ?? '–'}` +
+      (state.clusterSpace === 'layout5' ? ', clustered in meaning space' : '');
+    const line = `${head} (${settings})`;
+    if (short) return bare ? line : `${line}.`;
     const t = state.timings;
-    return head + (t.total ? ` · map ready in ${fmtDuration(t.total)}` : '');
+    return `The map shows ${line}` + (t.total ? ` · ready in ${fmtDuration(t.total)}` : '') + '.';
   }
   app.describe = describe;
   return app;

@@ -49,11 +49,11 @@ export function mount(app) {
     const search = $('legend-search');
     search.hidden = sorted.length <= LEGEND_SHOWN;
     const q = search.hidden ? '' : search.value.trim().toLowerCase();
-    const item = (label, size, words) => {
+    const item = (label, size, words, name) => {
       const b = el('button', { type: 'button', 'aria-pressed': app.legendFocus === label ? 'true' : 'false', 'data-label': label },
         swatch(clusterColor(label)),
         el('span', { className: 'lg-words' },
-          el('span', { className: 'lg-title', text: clusterTitle(label) }),
+          el('span', { className: 'lg-title', text: clusterTitle(label, name) }),
           words ? el('br') : null,
           words ? el('span', { className: 'muted', text: words }) : null),
         el('span', { className: 'lg-size', text: fmtInt(size) }));
@@ -67,7 +67,7 @@ export function mount(app) {
     };
     const matching = q ? sorted.filter((c) => `${clusterTitle(c.label)} ${clusterWords(c, 10)} ${c.name ?? ''}`.toLowerCase().includes(q)) : sorted;
     const shown = legendOpen || q ? matching : matching.slice(0, LEGEND_SHOWN);
-    for (const c of shown) item(c.label, c.size, clusterWords(c));
+    for (const c of shown) item(c.label, c.size, clusterWords(c), c.name);
     if (shown.length < matching.length) {
       const more = el('button', { type: 'button', className: 'legend-more', 'aria-expanded': 'false', text: `${fmtInt(matching.length - shown.length)} more clusters (${fmtInt(matching.slice(shown.length).reduce((a, c) => a + c.size, 0))} texts)` });
       more.addEventListener('click', () => { legendOpen = true; renderLegend(); });
@@ -89,8 +89,8 @@ export function mount(app) {
     const sorted = [...state.clusters].sort((a, b) => b.size - a.size || a.label - b.label);
     renderLegend();
 
-    // names on the map: the top two keywords, else the cluster number
-    app.view.setClusterNames(new Map(state.clusters.map((c) => [c.label, clusterWords(c, 2) || clusterTitle(c.label)])));
+    // names on the map: the name given to it, else the top two keywords, else the cluster number
+    app.view.setClusterNames(new Map(state.clusters.map((c) => [c.label, c.name || clusterWords(c, 2) || clusterTitle(c.label)])));
 
     // the table view
     const body = clear($('cluster-body'));
@@ -106,12 +106,12 @@ export function mount(app) {
       top.sort((a, b) => (p ? p[b] - p[a] : 0) || a - b);
       if (top.length > 3) top.pop();
     }
-    const rows = sorted.map((c) => ({ label: c.label, size: c.size, keywords: c.keywords ?? [] }));
+    const rows = sorted.map((c) => ({ label: c.label, size: c.size, keywords: c.keywords ?? [], name: c.name }));
     if (noise) rows.push({ label: -1, size: noise, keywords: [] });
     for (const r of rows) {
       const idx = best.get(r.label) ?? [];
       body.append(el('tr', { 'data-label': r.label },
-        el('td', {}, el('span', { className: 'cluster-name' }, swatch(clusterColor(r.label)), clusterTitle(r.label))),
+        el('td', {}, el('span', { className: 'cluster-name' }, swatch(clusterColor(r.label)), clusterTitle(r.label, r.name))),
         el('td', { text: fmtInt(r.size) }),
         el('td', {}, r.label < 0 ? el('span', { className: 'muted', text: 'texts in no cluster' }) : r.keywords.slice(0, 8).map((k) => el('span', { className: 'kw', text: k.word }))),
         el('td', {}, el('ul', {}, idx.slice(0, 3).map((i) => el('li', { text: state.texts[i] }))))));

@@ -24,7 +24,7 @@ export function mount(app) {
       origin: 'mapfile', timings: {}, texts: m.texts, xy: m.xy, vectors: null,
       labels, probabilities: Float32Array.from(m.probabilities),
       outlierScores: m.outlier_scores ? Float32Array.from(m.outlier_scores) : null, condensedTree: null,
-      clusters: m.clusters.length ? m.clusters.map((c) => ({ label: c.label, size: c.size, keywords: c.keywords ?? [] })) : clusterSizes(labels),
+      clusters: m.clusters.length ? m.clusters.map((c) => ({ label: c.label, size: c.size, keywords: c.keywords ?? [], ...(c.name ? { name: c.name } : {}), ...(c.description ? { description: c.description } : {}) })) : clusterSizes(labels),
       modelName: m.model ?? null, params: m.params ?? { umap: {}, hdbscan: {} },
       columns: m.columns ?? [], source: { name, textField: null },
     });
@@ -39,7 +39,7 @@ export function mount(app) {
     // a session on the saved points, so that the HDBSCAN sliders answer
     try {
       await app.session?.dispose();
-      app.session = await api.createSession();
+      app.session = await api.createSession({ prefetch: true });
       app.session.setTexts(m.texts);
       app.session.setLayout(m.xy);
     } catch (e) {

@@ -26,9 +26,10 @@ export function mount(app) {
       }
       const scores = await app.session.similarities(q);
       if (mine !== req) return;
-      $('sim-caption').textContent = `Compared with: “${typeof query === 'string' ? query : shorten(texts[i], 120)}”` +
+      $('sim-caption').textContent = `Query: “${typeof query === 'string' ? query : shorten(texts[i], 120)}”` +
         (typeof query === 'string' ? ' (your sentence)' : '');
-      const order = Array.from(scores.keys()).filter((j) => Number.isFinite(scores[j])).sort((a, b) => scores[b] - scores[a] || a - b);
+      // the query itself (always 1) is the caption, not a row: four texts give the talk's table
+      const order = Array.from(scores.keys()).filter((j) => j !== i && Number.isFinite(scores[j])).sort((a, b) => scores[b] - scores[a] || a - b);
       const shown = order.slice(0, Number($('sim-length').value) || 25);
       const body = clear($('sim-body'));
       shown.forEach((j, rank) => {

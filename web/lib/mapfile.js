@@ -11,7 +11,8 @@
 //   "labels": [int, ...],                               // cluster per point, -1 = noise
 //   "probabilities": [number, ...],                     // HDBSCAN membership strength, 0..1
 //   "outlier_scores": [number, ...],                    // GLOSH, 0..1 (optional)
-//   "clusters": [{"label": int, "size": int, "keywords": [{"word": string, "score": number}]}],
+//   "clusters": [{"label": int, "size": int, "keywords": [{"word": string, "score": number}],
+//                 "name": string, "description": string}],  // name and description optional
 //   "columns": [{"name": string, "type": "number"|"string", "values": [...]}]  // the other columns of
 //                                                       // the input rows (optional; null = no value)
 // }
@@ -31,7 +32,7 @@ const round = (v, digits) => {
  * Builds a map object (JSON-ready).
  * @param {{texts: string[], xy: {data: Float32Array, n: number, dim: number}, labels: ArrayLike<number>,
  *   probabilities?: ArrayLike<number>, outlierScores?: ArrayLike<number>,
- *   clusters?: {label: number, size: number, keywords: {word: string, score: number}[]}[],
+ *   clusters?: {label: number, size: number, keywords: {word: string, score: number}[], name?: string, description?: string}[],
  *   params?: object, model?: string|null, columns?: {name: string, type: 'number'|'string', values: (string|number|null)[]}[]}} m
  */
 export function createMapFile(m) {

@@ -44,7 +44,7 @@ const WEBGL_FROM = 20000; // 'auto': Canvas 2D up to this many points, WebGL2 ab
 const DENSITY_RATIO = 0.5; // density layer when points on screen exceed this share of the CSS pixels
 const DENSITY_CHUNK = 150000; // more points than this go to the GPU in a random order (any prefix is a fair sample)
 const LAYERED_FROM = 50000; // more points than this are drawn into layers, a slice per frame
-const LAYER_CHUNK = 40000; // points drawn per frame into a layer
+const LAYER_CHUNK = 40000; // points drawn per frame into a layer, to start with
 const POINT_LABELS_MAX = 120; // point labels when at most this many points are in view
 const NAMES_MAX = 60; // cluster names drawn at most
 const ALPHA = { faded: 0.13, noise: 0.55, weak: 0.6, strong: 0.9 };
@@ -357,6 +357,23 @@ class GLPoints {
 
   swapLayers() { this.layers.reverse(); }
 
+  /** Marks the end of the work queued so far; busy() tells, without waiting, if the GPU is still at it. */
+  fence() {
+    const gl = this.gl;
+    if (this.sync) gl.deleteSync(this.sync);
+    this.sync = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+    gl.flush();
+  }
+
+  busy() {
+    const gl = this.gl;
+    if (!this.sync) return false;
+    if (gl.getSyncParameter(this.sync, gl.SYNC_STATUS) !== gl.SIGNALED) return true;
+    gl.deleteSync(this.sync);
+    this.sync = null;
+    return false;
+  }
+
   /**
    * Draws points [from, from + count) of a frame (as draw() does, background left transparent) into
    * layer `k`, on top of what is there (from = 0 clears it first).
@@ -368,6 +385,7 @@ class GLPoints {
     if (f.density) {
       // accumulate into the float target, then put the whole sum so far into the layer
       this._drawTo(null, { ...f, background: null });
+      if (f.composite === false) return;
       gl.bindFramebuffer(gl.FRAMEBUFFER, l.fb);
       gl.viewport(0, 0, f.W, f.H);
       gl.clearColor(0, 0, 0, 0);
@@ -427,7 +445,7 @@ export class MapView {
   constructor(canvas, opts = {}) {
     if (!canvas || typeof canvas.getContext !== 'function') throw new TypeError('MapView needs a <canvas> element');
     this.canvas = canvas;
-    this.ctx = canvas.getContext('2d');
+    this.ctx = canvas.getContext('2d', { willReadFrequently: true });
     this.opts = opts;
     this.colorOf = opts.colorOf ?? clusterColor;
     this.background = opts.background === undefined ? '#ffffff' : opts.background;
@@ -537,8 +555,11 @@ export class MapView {
     this._bounds = minX <= maxX && Number.isFinite(minX + maxX + minY + maxY) ? { minX, maxX, minY, maxY } : null;
     if (!this._bounds && n) this._bounds = this._finiteBounds();
     this._grid = null;
+    this._gridJob = null;
     this._centres = null;
     this._glDirty.pos = true;
+    // a big map's hover index is built when the page is idle, not inside the first pointer move
+    if (n > 20000) this._buildGridSoon();
   }
 
   _finiteBounds() {
@@ -850,6 +871,7 @@ export class MapView {
   _placeGLCanvas() {
     const c = this._glCanvas;
     if (!c) return;
+    this._shown = null; this._shownLayer = null; // resizing clears the canvas
     c.style.left = `${this.canvas.offsetLeft}px`;
     c.style.top = `${this.canvas.offsetTop}px`;
     c.style.width = `${this.cssW}px`;
@@ -860,16 +882,39 @@ export class MapView {
 
   // ------------------------------------------------------------------------------------ hit testing
 
-  _buildGrid() {
+  /** Builds the hover index in slices of idle time (a million points take ~40 ms in one go). */
+  _buildGridSoon() {
+    const idle = globalThis.requestIdleCallback ?? ((f) => setTimeout(f, 50));
+    const xs = this.xs, n = this.n, SLICE = 200000;
+    const job = { from: 0, cellOf: null };
+    this._gridJob = job;
+    const step = () => {
+      if (this._gridJob !== job) return;
+      if (this._grid || this.xs !== xs || this.n !== n) { this._gridJob = null; return; }
+      if (!job.cellOf) { Object.assign(job, this._gridShape()); job.cellOf = new Int32Array(n); job.counts = new Int32Array(job.g * job.g + 1); }
+      const to = Math.min(n, job.from + SLICE);
+      this._gridCells(job, job.from, to);
+      job.from = to;
+      if (to < n) { idle(step, { timeout: 500 }); return; }
+      this._grid = this._gridFinish(job);
+      this._gridJob = null;
+    };
+    idle(step, { timeout: 500 });
+  }
+
+  _gridShape() {
     const n = this.n;
     const b = this._bounds ?? { minX: 0, maxX: 0, minY: 0, maxY: 0 };
     const { minX, minY } = b;
     const g = Math.max(1, Math.min(1024, Math.ceil(Math.sqrt(n / 4))));
     const cw = Math.max((b.maxX - minX) / g, 1e-12), ch = Math.max((b.maxY - minY) / g, 1e-12);
-    const cellOf = new Int32Array(n);
-    const counts = new Int32Array(g * g + 1);
+    return { g, minX, minY, cw, ch };
+  }
+
+  _gridCells(job, from, to) {
+    const { g, minX, minY, cw, ch, cellOf, counts } = job;
     const xs = this.xs, ys = this.ys;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const x = xs[i], y = ys[i];
       if (!(x >= minX && y >= minY)) { cellOf[i] = -1; continue; } // NaN
       const gx = Math.min(g - 1, ((x - minX) / cw) | 0);
@@ -878,11 +923,22 @@ export class MapView {
       cellOf[i] = c;
       counts[c + 1]++;
     }
+  }
+
+  _gridFinish(job) {
+    const { g, minX, minY, cw, ch, cellOf, counts } = job, n = cellOf.length;
     for (let c = 0; c < g * g; c++) counts[c + 1] += counts[c];
     const start = counts.slice();
     const items = new Int32Array(n);
     for (let i = 0; i < n; i++) if (cellOf[i] >= 0) items[start[cellOf[i]]++] = i;
-    this._grid = { g, minX, minY, cw, ch, cellStart: counts, items };
+    return { g, minX, minY, cw, ch, cellStart: counts, items };
+  }
+
+  _buildGrid() {
+    const job = this._gridShape();
+    job.cellOf = new Int32Array(this.n); job.counts = new Int32Array(job.g * job.g + 1);
+    this._gridCells(job, 0, this.n);
+    this._grid = this._gridFinish(job);
   }
 
   /** Calls fn(i) for the shown points whose position is inside the data rectangle (grid cells). */
@@ -1004,7 +1060,8 @@ export class MapView {
     const [px, py] = this._local(e);
     const p = this._pointers.get(e.pointerId);
     if (!p) {
-      if (e.pointerType === 'mouse' || e.pointerType === 'pen') this._setHover(this.pick(px, py), e);
+      // hover waits for the index being built in idle time (a moment after a big map opens)
+      if ((e.pointerType === 'mouse' || e.pointerType === 'pen') && (this._grid || !this._gridJob)) this._setHover(this.pick(px, py), e);
       return;
     }
     const g = this._gesture;
@@ -1176,7 +1233,7 @@ export class MapView {
       W: c.width, H: c.height, scale: this.scale, cx: this.cx, cy: this.cy, dpr: this.dpr,
       size: this._radius(), background: this.background ? rgbOf(this.background) : null, density, fade: ALPHA.faded,
     };
-    if (n <= LAYERED_FROM) { g.draw(frame); return; }
+    if (n <= LAYERED_FROM) { this._present({ cx: this.cx, cy: this.cy, scale: this.scale }); g.draw(frame); return; }
     // Big maps: drawing every point in every frame would keep the GPU (and, waiting for it, this
     // thread) busy for longer than a frame. So a finished picture (the front layer) follows the view
     // while it moves; when the view rests, the next picture is drawn into the back layer a slice of
@@ -1187,12 +1244,33 @@ export class MapView {
     if (this._layers?.style !== styleKey) this._layers = { style: styleKey, front: null, back: null };
     const L = this._layers;
     const moving = performance.now() - (this._lastMove ?? 0) < 120;
+    // One frame does one kind of work, points or a full-canvas pass: on a software GPU each full-canvas
+    // pass costs about 30 ms, and the page waits for all of it when it reads the canvas back.
+    let showBack = false;
     const grow = () => {
       const b = L.back, f = { ...frame, cx: b.view.cx, cy: b.view.cy, scale: b.view.scale };
-      const count = Math.min(LAYER_CHUNK, n - b.drawn);
-      g.drawInto(1, { ...f, from: b.drawn, count });
+      const now = performance.now();
+      // GPU back-pressure: the work is queued to the GPU, so the frame times here say nothing of it;
+      // a fence does. Nothing new is queued while the last slice is unfinished, and the slice size
+      // follows: smaller when the GPU was still busy a frame later, larger when it was done.
+      this._chunk ??= LAYER_CHUNK;
+      if (g.busy()) { this._chunk = Math.max(2000, Math.round(this._chunk * 0.7)); return; }
+      if (!L.front && b.drawn > 0 && now - (b.shownAt ?? 0) > 250) {
+        // the first picture, shown as it grows (four times a second): put its density together
+        g.drawInto(1, { ...f, from: b.drawn, count: 0, composite: true });
+        b.shownAt = now; showBack = true;
+        g.fence();
+        return;
+      }
+      this._chunk = Math.min(400000, Math.round(this._chunk * 1.25));
+      const count = Math.min(this._chunk, n - b.drawn);
+      const last = b.drawn + count >= n;
+      // density is put together once, with the last slice (or above, to show the first picture)
+      g.drawInto(1, { ...f, from: b.drawn, count, composite: last || b.drawn === 0 });
+      if (!L.front && b.drawn === 0) { b.shownAt = now; showBack = true; }
       b.drawn += count;
-      if (b.drawn >= n) { g.swapLayers(); L.front = b; L.back = null; }
+      if (last) { g.swapLayers(); L.front = b; L.back = null; }
+      g.fence();
     };
     if (!L.front) {
       // the first picture is finished for the view it was started at, even while the view moves
@@ -1203,14 +1281,47 @@ export class MapView {
         L.back = null;
         clearTimeout(this._restTimer);
         this._restTimer = setTimeout(() => this.redraw(), 130);
+        // While the view moves, the picture on the canvas follows it as a CSS transform: even one
+        // full-canvas blit per pointer move keeps a software GPU (and this thread) busy 50-190 ms.
+        if (this._shown && this._follow(viewNow)) return;
       } else {
         if (!L.back || L.back.key !== viewKey) L.back = { key: viewKey, view: viewNow, drawn: 0 };
         grow();
       }
     }
-    if (L.front) g.show(0, frame, L.front.view);
-    else g.show(1, frame, L.back.view);
+    // what the canvas shows is redrawn only when it changed: the front (once per view), or the
+    // first picture when it was put together this frame
+    const frontKey = L.front ? viewKey : null;
+    const same = L.front ? (this._shownLayer === L.front && this._shownKey === frontKey && !this._glCanvas.style.transform) : !showBack;
+    if (!same) {
+      this._present(viewNow);
+      this._shownLayer = L.front; this._shownKey = frontKey;
+      if (L.front) g.show(0, frame, L.front.view);
+      else g.show(1, frame, L.back.view);
+    } else if (!L.front && this._shown) this._follow(viewNow); // the growing first picture follows a moving view
     if (L.back) this.redraw();
+  }
+
+  /** The GL canvas is about to show the picture of `view` as drawn: no CSS transform. */
+  _present(view) {
+    this._shown = view;
+    this._shownLayer = null;
+    if (this._glCanvas && this._glCanvas.style.transform) this._glCanvas.style.transform = '';
+  }
+
+  /**
+   * Moves and scales the picture last presented (for the view `_shown`) to where `view` puts it:
+   * a screen point p0 of the old picture goes to a * p0 + b, a = scale / scale0.
+   */
+  _follow(view) {
+    const c = this._glCanvas, v0 = this._shown;
+    if (!c || !(v0.scale > 0)) return false;
+    const a = view.scale / v0.scale, W = this.cssW, H = this.cssH;
+    const bx = (W / 2) * (1 - a) + view.scale * (v0.cx - view.cx);
+    const by = (H / 2) * (1 - a) - view.scale * (v0.cy - view.cy);
+    c.style.transformOrigin = '0 0';
+    c.style.transform = `translate(${bx}px, ${by}px) scale(${a})`;
+    return true;
   }
 
   /** Canvas 2D: one path per colour and alpha, faded points first (underneath). */

@@ -280,7 +280,7 @@ export class Session {
       }
       case 'labels': {
         const h = o.hdbscan;
-        const select = { minClusterSize: h.minClusterSize, method: h.method, allowSingleCluster: h.allowSingleCluster, clusterSelectionEpsilon: h.clusterSelectionEpsilon, maxClusterSize: h.maxClusterSize };
+        const select = selectOptions(h);
         const res = await this._call(OP.SESSION_STAGE, { stage: 'labels', space: o.clusterOn, minSamples: h.minSamples ?? h.minClusterSize, select }, signal);
         Object.assign(r, { labels: res.labels, probabilities: res.probabilities, outlierScores: res.outlierScores, nClusters: res.nClusters, condensedTree: res.condensedTree, minSamples: res.minSamples, clusterSpace: o.clusterOn });
         r.clusters = clusterSizes(res.labels);
@@ -391,6 +391,28 @@ export class Session {
   /** The layout as it was after `epoch` epochs (epoch 0 = the initial layout): {epoch, data}. */
   snapshot(epoch) { return this._query('snapshot', { epoch }); }
 
+  /**
+   * The fuzzy k-nearest-neighbour graph UMAP built for the map: every entry of the symmetric matrix
+   * (both directions) as {n, k, rows, cols, weights}, and the kNN it came from (knn.indices,
+   * knn.distances: n*k, each row itself first).
+   */
+  graph() { return this._query('graph'); }
+
+  /**
+   * The spread of pairwise Euclidean distances and cosine similarities of the vectors (of at most
+   * maxRows evenly spaced texts), and of the same pairs' distances on the map: histograms with
+   * min, max, p5, p50, p95.
+   */
+  distanceStats({ bins = 40, maxRows = 1000 } = {}) { return this._query('distanceStats', { bins, maxRows }); }
+
+  /** The clusters the current HDBSCAN options find in another space ('layout' or 'layout5', computed already): {labels, nClusters}. */
+  labelsIn(space) {
+    checkValue('labelsIn: space', { type: 'choice', choices: CLUSTER_SPACES }, space);
+    const h = this.options.hdbscan;
+    const select = selectOptions(h);
+    return this._query('labelsIn', { space, minSamples: h.minSamples ?? h.minClusterSize, select });
+  }
+
   /** Frees the session in its worker. */
   async dispose() {
     if (this._disposed) return;
@@ -399,6 +421,11 @@ export class Session {
     this._active?.controller.abort();
     await this.pool.run(OP.SESSION_CLOSE, { id: this.id }, { worker: this.home }).catch(() => {});
   }
+}
+
+/** The options of HDBSCAN's cut of a tree (the rest build the tree). */
+function selectOptions(h) {
+  return { minClusterSize: h.minClusterSize, method: h.method, allowSingleCluster: h.allowSingleCluster, clusterSelectionEpsilon: h.clusterSelectionEpsilon, maxClusterSize: h.maxClusterSize };
 }
 
 function emptyResult() {

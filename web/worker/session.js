@@ -15,7 +15,8 @@ import { clusterKeywords } from '../lib/keywords.js';
 import { loadedModel } from './bert.js';
 import { runUmapWith } from './umap.js';
 import { hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanNeighbors, hdbscanNeighborsFree, hdbscanPrepareFromNeighbors } from './hdbscan.js';
-import { similarityToWith, topKWith } from './similarity.js';
+import { similarityToWith, similarityMatrixWith, topKWith } from './similarity.js';
+import { graphFromVectors } from './umapgraph.js';
 
 /** Snapshots of the settling layout kept for playback, at most this many bytes (epochs are thinned to fit). */
 const SNAPSHOT_BUDGET = 48 << 20;
@@ -128,7 +129,7 @@ async function runLayout(ctx, s, name, opts, { snapshots }) {
     onSnapshot: snapshots ? (epoch, data) => s.snapshots.set(epoch, data) : undefined,
   });
   ctx.checkAborted();
-  s.spaces.set(name, { version: ++s.version, data: r.embedding.data, dim: r.embedding.dim, info: r.info });
+  s.spaces.set(name, { version: ++s.version, data: r.embedding.data, dim: r.embedding.dim, info: r.info, opts, graph: null });
   return r;
 }
 
@@ -234,6 +235,21 @@ const queries = {
     }
     return out;
   },
+  /** {} -> the fuzzy neighbour graph of the map's layout (see umapgraph.js), made once per layout */
+  graph: (ctx, s) => {
+    const sp = s.space('layout');
+    if (!sp.opts) throw new EmbedscapeError('a saved map has no neighbour graph (embed the texts to see it)');
+    sp.graph ??= graphFromVectors(ctx.engine, s.vectors, sp.opts);
+    return sp.graph;
+  },
+  /** {bins, maxRows} -> the spread of pairwise distances and cosines (and of distances on the map) */
+  distanceStats: (ctx, s, { bins = 40, maxRows = 1000 }) => distanceStats(ctx.engine, s, bins, maxRows),
+  /** {space, minSamples, select} -> {labels, nClusters}: the clusters HDBSCAN finds in another space */
+  labelsIn: (ctx, s, { space, minSamples, select }) => {
+    const { h } = treeFor(ctx, s, space, minSamples);
+    const r = hdbscanSelect(ctx.engine, h, { ...select, minSamples });
+    return { labels: r.labels, nClusters: r.nClusters, space };
+  },
   /** {epoch} -> {epoch, data} the snapshot kept at that epoch, else the last one before it */
   snapshot: (ctx, s, { epoch }) => {
     let best = -1;
@@ -242,6 +258,53 @@ const queries = {
     return { epoch: best, data: s.snapshots.get(best).slice() };
   },
 };
+
+/** Evenly spaced rows (all of them when n <= m), so that large inputs stay quick. */
+function sampleRows(n, m) {
+  if (n <= m) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: m }, (_, i) => Math.floor((i * n) / m));
+}
+
+/** A histogram of values over [min, max] with percentiles. */
+function histogram(values, bins) {
+  const sorted = Float64Array.from(values).sort();
+  const m = sorted.length;
+  const min = m ? sorted[0] : 0, max = m ? sorted[m - 1] : 0;
+  const counts = new Uint32Array(bins);
+  const w = max > min ? (max - min) / bins : 1;
+  for (const v of values) counts[Math.min(bins - 1, Math.floor((v - min) / w))]++;
+  const q = (p) => (m ? sorted[Math.min(m - 1, Math.floor(p * (m - 1)))] : 0);
+  return { min, max, counts, p5: q(0.05), p50: q(0.5), p95: q(0.95) };
+}
+
+/**
+ * Pairwise Euclidean distances and cosine similarities between the vectors (of up to maxRows evenly
+ * spaced texts) and, when there is a map, the distances of the same pairs on it.
+ */
+function distanceStats(engine, s, bins, maxRows) {
+  const rows = sampleRows(s.n, maxRows);
+  const m = rows.length;
+  const sub = new Float32Array(m * s.dim);
+  rows.forEach((r, a) => sub.set(s.row(r), a * s.dim));
+  const cos = similarityMatrixWith(engine, { data: sub, n: m, dim: s.dim });
+  const norm = rows.map((_, a) => Math.hypot(...sub.subarray(a * s.dim, (a + 1) * s.dim)));
+  const xy = s.spaces.get('layout');
+  const pairs = (m * (m - 1)) / 2;
+  const c = new Float32Array(pairs), d = new Float32Array(pairs), d2 = xy ? new Float32Array(pairs) : null;
+  let p = 0;
+  for (let a = 0; a < m; a++) {
+    for (let b = a + 1; b < m; b++, p++) {
+      const v = cos[a * m + b];
+      c[p] = v;
+      d[p] = Math.sqrt(Math.max(0, norm[a] ** 2 + norm[b] ** 2 - 2 * norm[a] * norm[b] * v));
+      if (d2) {
+        const i = rows[a] * xy.dim, j = rows[b] * xy.dim;
+        d2[p] = Math.hypot(xy.data[i] - xy.data[j], xy.data[i + 1] - xy.data[j + 1]);
+      }
+    }
+  }
+  return { n: s.n, texts: m, pairs, dim: s.dim, cosine: histogram(c, bins), euclidean: histogram(d, bins), map: d2 ? histogram(d2, bins) : null };
+}
 
 export const sessionOps = {
   /** {id, n, dim, texts} opens (or reopens, empty) a session */
