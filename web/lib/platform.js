@@ -4,6 +4,8 @@
 //   threads()          the default number of workers (the cores)
 //   fs                 Node only: {readFile, stat} for model folders given as paths
 //   cacheDir()         Node only: where loadModel keeps models downloaded from the Hugging Face Hub
+//   hubFolder(repo, o) Node only: a Hub repository as a folder in that cache (browsers: hub.js's Cache Storage)
+//   hubUrl()           Node only: the Hub's address from the environment ($HF_ENDPOINT)
 // This file holds the browser's (and any environment with Web Workers'); web/lib/platform.node.js
 // replaces it when embedscape is imported through its "node" export condition (web/embedscape.node.js).
 
