@@ -50,8 +50,20 @@ export type MatrixLike =
 /** A query for the similarity functions: a row index of the matrix, or a vector of `dim` numbers. */
 export type Query = number | Float32Array | Float64Array | readonly number[];
 
-/** Where a model folder is: a path (Node), a URL (http(s):, or file: in Node), files in memory, or an open Folder. */
+/**
+ * Where a model is: a folder path (Node), a URL (http(s):, or file: in Node), files in memory, an open
+ * Folder, or a Hugging Face Hub id ('sentence-transformers/all-MiniLM-L6-v2': downloaded once, into the
+ * browser's Cache Storage or Node's cache folder; a local folder of that name wins).
+ */
 export type ModelSource = string | URL | MemoryFolderSource | Folder;
+
+/** Where a model named by its Hub id is downloaded from. */
+export interface HubOptions {
+  /** the Hub's address (default: $HF_ENDPOINT in Node, else https://huggingface.co) */
+  hubUrl?: string;
+  /** branch, tag or commit of the repository (default 'main') */
+  revision?: string;
+}
 
 /**
  * Files held in memory, by name relative to the model folder (e.g. `'1_Pooling/config.json'`).
@@ -165,6 +177,8 @@ export interface Folder {
   size(file: string): Promise<number | null>;
   /** the folder on disk (Node) */
   path?: string;
+  /** the repository, for a folder of the Hugging Face Hub ('org/name') */
+  hubId?: string;
 }
 
 /** Opens a model folder: a path (Node), a URL, or files in memory ({files}). */
@@ -268,8 +282,8 @@ export interface EncodeOptions {
   signal?: AbortSignal;
 }
 
-/** Loads the tokenizer of a model folder into one worker of the pool. */
-export declare function loadTokenizer(source: ModelSource, opts?: CallOptions): Promise<Tokenizer>;
+/** Loads the tokenizer of a model folder (or Hub id: only its tokenizer files are downloaded) into one worker of the pool. */
+export declare function loadTokenizer(source: ModelSource, opts?: CallOptions & HubOptions): Promise<Tokenizer>;
 
 // =============================================================================================== model
 
@@ -300,7 +314,7 @@ export type LoadProgress =
   | { status: 'load'; done: number; total: number; workers: number }
   | { status: 'ready'; done: number; total: number; config: BertConfig };
 
-export interface LoadModelOptions extends CallOptions {
+export interface LoadModelOptions extends CallOptions, HubOptions {
   /** a private pool of this many workers, disposed with the model (default: the shared pool) */
   threads?: number;
   /** weights to compute with (default 'auto': as stored in the folder) */
@@ -344,7 +358,7 @@ export interface Model {
   dispose(): Promise<void>;
 }
 
-/** Loads a sentence-transformers model folder into every worker of a pool. */
+/** Loads a sentence-transformers model (a folder or a Hub id) into every worker of a pool. */
 export declare function loadModel(source: ModelSource, opts?: LoadModelOptions): Promise<Model>;
 
 // =============================================================================================== similarity
@@ -544,7 +558,7 @@ export declare function createClusterer(
 // =============================================================================================== keywords
 
 export interface KeywordOptions {
-  /** keywords per cluster (default 8) */
+  /** keywords per cluster (default 10) */
   topN?: number;
   /** words left out: 'english' (default), a list or Set of words, or null/false for none */
   stopWords?: 'english' | readonly string[] | ReadonlySet<string> | null | false;

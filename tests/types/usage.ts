@@ -22,8 +22,9 @@ export const samePackage = (m: Matrix, el: EmbedscapeMap): [PackageMatrix, Packa
 export async function buildMap(texts: string[], log: (line: string) => void): Promise<MapFile> {
   setDefaultPool(new WorkerPool({ size: Math.min(4, defaultThreads()) }));
 
-  const model: Model = await loadModel('models/all-MiniLM-L6-v2/', {
+  const model: Model = await loadModel('sentence-transformers/all-MiniLM-L6-v2', {
     dtype: 'q8',
+    revision: 'main',
     onProgress: (p: LoadProgress) => {
       if (p.status === 'download') log(`${p.file}: ${p.done} / ${p.total} bytes`);
       else if (p.status === 'load') log(`loading into ${p.workers} workers`);
@@ -129,7 +130,10 @@ export async function tokens(bytes: Uint8Array): Promise<void> {
 export function mountMap(container: HTMLElement, map: MapFile): EmbedscapeMap {
   const el = document.createElement('embedscape-map');
   el.setAttribute('src', 'topics.map.json');
-  el.setAttribute('theme', 'dark');
+  el.theme = 'dark';
+  el.model = 'sentence-transformers/all-MiniLM-L6-v2';
+  const src: string = el.src;
+  if (el.loading === 'lazy' && el.label === '') console.log(src);
   el.addEventListener('embedscape-load', (e) => console.log(`${e.detail.n} points, ${e.detail.clusters} clusters`));
   el.addEventListener('embedscape-error', (e) => console.error(e.detail.message));
   el.addEventListener('embedscape-place', (e: CustomEvent<EmbedscapePlaceDetail>) => {
