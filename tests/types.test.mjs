@@ -354,9 +354,12 @@ test('the objects and progress payloads the API really produces have the declare
   assert.ok(clusters.length > 0);
   conforms(clusters[0], d.of('ClusterKeywords'), 'clusterKeywords entry');
   if (clusters[0].keywords.length) conforms(clusters[0].keywords[0], d.of('Keyword'), 'Keyword');
-  const map = api.createMapFile({ texts, xy, labels: h.labels, probabilities: h.probabilities, outlierScores: h.outlierScores, clusters, model: model.name });
+  const map = api.createMapFile({ texts, xy, labels: h.labels, probabilities: h.probabilities, outlierScores: h.outlierScores, clusters, model: model.name, vectors });
   conforms(map, d.of('MapFile'), 'MapFile');
-  conforms(api.parseMapFile(JSON.stringify(map)), d.of('ParsedMapFile'), 'ParsedMapFile');
+  conforms(map.vectors, d.of('MapVectors'), 'MapVectors');
+  const parsed = api.parseMapFile(JSON.stringify(map));
+  conforms(parsed, d.of('ParsedMapFile'), 'ParsedMapFile');
+  conforms(parsed.vectorsMatrix, d.of('ResultMatrix'), 'ParsedMapFile.vectorsMatrix');
 
   // a session: its progress payloads and its result
   const session = await api.createSession({ model });

@@ -221,6 +221,19 @@ export interface MapFile {
   probabilities: number[];
   outlier_scores?: number[];
   clusters: ClusterKeywords[];
+  /** the texts' vectors, when the map was saved with them (createMapFile({vectors}), `embedscape map --vectors`) */
+  vectors?: MapVectors;
+}
+
+/**
+ * A map's vectors, compactly: row i is int8 values times scale[i] (max |v| / 127 of the row), the
+ * n*dim int8 values base64-encoded row-major; about 0.52 KB per text at 384 dimensions.
+ */
+export interface MapVectors {
+  encoding: 'int8';
+  dim: number;
+  scale: number[];
+  data: string;
 }
 
 /** A map as parseMapFile accepts it: the required fields, the rest optional. */
@@ -238,6 +251,8 @@ export interface CreateMapFileInput {
   clusters?: ClusterKeywords[];
   params?: MapParams;
   model?: string | null;
+  /** the texts' embeddings, to store compactly (see MapVectors) */
+  vectors?: Matrix;
 }
 
 /** A validated map with typed arrays added. */
@@ -248,12 +263,19 @@ export interface ParsedMapFile extends Omit<MapFile, 'created' | 'model' | 'para
   n: number;
   xy: ResultMatrix;
   labelsArray: I32Array;
+  /** the stored vectors, decoded (null when the map has none) */
+  vectorsMatrix: ResultMatrix | null;
 }
 
 /** Builds a map object, ready for JSON.stringify. */
 export declare function createMapFile(m: CreateMapFileInput): MapFile;
 /** Validates a parsed map (or its JSON text); throws EmbedscapeError naming the problem. */
 export declare function parseMapFile(input: unknown): ParsedMapFile;
+/**
+ * A short Python script (sentence-transformers + umap-learn + hdbscan, the map's parameters and seed)
+ * that rebuilds the map from its texts: `python rebuild_map.py map.json [--vectors V.npy]`.
+ */
+export declare function pythonScript(map: Pick<MapFile, 'model' | 'params'> & { texts?: string[] }, opts?: { mapFile?: string; scriptFile?: string }): string;
 
 // =============================================================================================== tokenizer
 

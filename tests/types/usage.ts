@@ -3,7 +3,7 @@
 
 import {
   loadModel, loadTokenizer, cosineSimilarity, similarityTo, topK, umap, hdbscan, createClusterer,
-  clusterKeywords, createMapFile, parseMapFile, parseTexts, parseNpy, formatNpy, createSession,
+  clusterKeywords, createMapFile, parseMapFile, pythonScript, parseTexts, parseNpy, formatNpy, createSession,
   WorkerPool, setDefaultPool, getDefaultPool, defaultThreads, EmbedscapeError, STATUS,
   UMAP_DEFAULTS, HDBSCAN_DEFAULTS, openFolder,
 } from '../../web/embedscape.js';
@@ -84,11 +84,14 @@ export async function buildMap(texts: string[], log: (line: string) => void): Pr
 
   const map: MapFile = createMapFile({
     texts, xy, labels: result.labels, probabilities: result.probabilities, outlierScores: result.outlierScores,
-    clusters, model: model.name, params: { umap: { n_neighbors: 15 }, hdbscan: { min_cluster_size: 25 } },
+    clusters, model: model.name, params: { umap: { n_neighbors: 15 }, hdbscan: { min_cluster_size: 25 } }, vectors,
   });
   await model.dispose();
   const back = parseMapFile(JSON.stringify(map));
   log(`${back.format} v${back.version}: ${back.n} points, first label ${back.labelsArray[0]}, x0 ${back.xy.data[0]}`);
+  if (back.vectorsMatrix) log(`${back.vectorsMatrix.dim} dimensions stored as ${map.vectors?.encoding}`);
+  const script: string = pythonScript(map, { mapFile: 'topics.map.json' });
+  log(script.split('\n')[0] ?? '');
   return map;
 }
 

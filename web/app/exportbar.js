@@ -1,10 +1,12 @@
-// exportbar.js — step 7, "Take it with you": the map as a picture, a table, a saved map and the
-// clusters as Markdown (the file formats are exports.js and web/lib/mapfile.js).
+// exportbar.js — step 7, "Take it with you": the map as a picture, a table, a saved map, the
+// clusters as Markdown and a Python script that rebuilds the map (the file formats are exports.js,
+// web/lib/mapfile.js and web/lib/python.js).
 
 import { $, download } from './dom.js';
 import { toCsv, toMarkdown } from './exports.js';
+import { pythonScript } from '../lib/python.js';
 
-const BUTTONS = ['export-png', 'export-csv', 'export-json', 'export-md'];
+const BUTTONS = ['export-png', 'export-csv', 'export-json', 'export-md', 'export-py'];
 
 function baseName() {
   const d = new Date();
@@ -31,6 +33,11 @@ export function mount(app) {
   $('export-json').addEventListener('click', () => {
     const m = app.api.createMapFile(mapData());
     download(new Blob([JSON.stringify(m)], { type: 'application/json' }), `${baseName()}.map.json`);
+  });
+  $('export-py').addEventListener('click', () => {
+    const name = baseName();
+    const py = pythonScript(app.api.createMapFile(mapData()), { mapFile: `${name}.map.json`, scriptFile: `${name}.py` });
+    download(new Blob([py], { type: 'text/x-python;charset=utf-8' }), `${name}.py`);
   });
   $('export-md').addEventListener('click', () => {
     download(new Blob([toMarkdown(mapData())], { type: 'text/markdown;charset=utf-8' }), `${baseName()}.md`);

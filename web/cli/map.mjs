@@ -8,6 +8,7 @@ import path from 'node:path';
 import { EmbedscapeError } from '../lib/errors.js';
 import { parseTexts } from '../lib/io.js';
 import { createMapFile } from '../lib/mapfile.js';
+import { pythonScript } from '../lib/python.js';
 import { WorkerPool, getDefaultPool, defaultThreads } from '../lib/pool.js';
 import { loadModel } from '../lib/model.js';
 import { createSession } from '../lib/session.js';
@@ -28,6 +29,8 @@ export const options = [
   { name: 'min-samples', type: 'int', metavar: 'N', help: 'HDBSCAN: how conservative the clustering is (default: min-cluster-size)' },
   { name: 'method', type: 'string', default: 'eom', choices: ['eom', 'leaf'], help: 'HDBSCAN: cluster selection (excess of mass or leaves)' },
   { name: 'keywords', type: 'int', default: 10, metavar: 'N', help: 'keywords per cluster (c-TF-IDF)' },
+  { name: 'vectors', type: 'bool', default: false, help: 'also store the texts\' vectors in the map (int8 with a scale per row, about 0.52 KB per text at 384 dimensions): <embedscape-map> then places a reader\'s sentence without embedding the map again' },
+  { name: 'python', type: 'string', metavar: 'F', help: 'also write a Python script that rebuilds the map with sentence-transformers, umap-learn and hdbscan (same parameters and seed)' },
   { name: 'threads', type: 'int', metavar: 'N', help: 'worker threads (default: the number of cores)' },
   { name: 'quiet', type: 'bool', default: false, help: 'no progress on stderr' },
 ];
@@ -89,7 +92,11 @@ export async function run(opts, io) {
     session.setTexts(texts);
     session.setOptions({ umap: umapParams, hdbscan: hdbParams, keywords: { topN: opts.keywords } });
     const labels = { embed: 'embedding', layout: 'UMAP' };
-    const r = await session.run({ onProgress: (e) => { if (labels[e.status] && e.total) p.step(labels[e.status], e.done, e.total); } });
+    const onProgress = (e) => { if (labels[e.status] && e.total) p.step(labels[e.status], e.done, e.total); };
+    // the vectors to store are embedded here and given to the session (the same bytes it would compute)
+    const vectors = opts.vectors ? await model.embed(texts, { onProgress }) : null;
+    if (vectors) session.setVectors(vectors);
+    const r = await session.run({ onProgress });
     const noise = Array.from(r.labels).filter((l) => l < 0).length;
     p.note(`${r.nClusters} cluster${r.nClusters === 1 ? '' : 's'}, ${noise} noise point${noise === 1 ? '' : 's'}`);
 
@@ -105,9 +112,14 @@ export async function run(opts, io) {
         umap: { n_neighbors: nNeighbors, min_dist: opts.minDist, metric: opts.metric, seed: opts.seed, ...(opts.nEpochs !== undefined ? { n_epochs: opts.nEpochs } : {}) },
         hdbscan: { min_cluster_size: opts.minClusterSize, min_samples: hdbParams.minSamples, method: opts.method },
       },
+      vectors,
     });
     await writeFile(opts.output, JSON.stringify(map) + '\n');
     p.note(`wrote ${opts.output}`);
+    if (opts.python) {
+      await writeFile(opts.python, pythonScript(map, { mapFile: path.basename(opts.output), scriptFile: path.basename(opts.python) }));
+      p.note(`wrote ${opts.python} (python ${path.basename(opts.python)} ${path.basename(opts.output)} rebuilds the map)`);
+    }
     return map;
   } finally {
     await session?.dispose();
