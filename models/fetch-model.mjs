@@ -406,7 +406,8 @@ export async function run(opts, io = { stdout: process.stdout, stderr: process.s
     say(io, opts.quiet, `converting to ${opts.dtype}: ${dtypeOut}`);
     const defaults = {};
     for (const o of convert.options ?? []) if (o.default !== undefined) defaults[o.name.replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = o.default;
-    await convert.run({ ...defaults, model: out, dtype: opts.dtype, output: dtypeOut }, io);
+    // the <out>-<dtype> folder is this command's own: a second run refreshes it (convert's --force)
+    await convert.run({ ...defaults, model: out, dtype: opts.dtype, output: dtypeOut, force: true }, io);
   }
   say(io, opts.quiet, `ready: ${path.relative(process.cwd(), dtypeOut ?? out) || '.'}${hasWeights ? '' : ' (without weights)'}`);
   return { out, missing: missingNames, dtypeOut };
@@ -420,7 +421,7 @@ if (isMain) {
   (async () => {
     const { main } = await import('../web/cli.mjs');
     const code = await main(['fetch-model', ...process.argv.slice(2)]);
-    const { getDefaultPool } = await import('../web/lib/pool.js');
+    const { getDefaultPool } = await import('../web/embedscape.node.js');
     getDefaultPool().dispose();
     process.exitCode = code;
   })();

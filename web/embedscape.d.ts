@@ -267,9 +267,16 @@ export interface ParsedMapFile extends Omit<MapFile, 'created' | 'model' | 'para
   vectorsMatrix: ResultMatrix | null;
 }
 
-/** Builds a map object, ready for JSON.stringify. */
+/**
+ * Builds a map object, ready for JSON.stringify (coordinates and probabilities rounded to 5 digits).
+ * Throws EmbedscapeError when the lengths of texts, xy and labels disagree.
+ */
 export declare function createMapFile(m: CreateMapFileInput): MapFile;
-/** Validates a parsed map (or its JSON text); throws EmbedscapeError naming the problem. */
+/**
+ * Validates a map (a parsed object, or its JSON text) as hostile input and returns a checked copy with
+ * typed arrays added (unknown fields kept). Throws EmbedscapeError naming the field and index of the
+ * first violation, e.g. `map file: labels[17] must be an integer >= -1, got "x"`.
+ */
 export declare function parseMapFile(input: unknown): ParsedMapFile;
 /**
  * A short Python script (sentence-transformers + umap-learn + hdbscan, the map's parameters and seed)

@@ -1,4 +1,5 @@
 // npm run bench -- embed [--threads=1,2] [--dtypes=f32,f16,q8] [--rounds=3] [--dir=DIR] [--onnx=FILE]
+// (--dir: where the random model is generated: a new or empty folder, or one an earlier run made)
 //
 // Sentence-embedding throughput on a full MiniLM-shaped random model (384 hidden, 6 layers, 12 heads,
 // 1536 intermediate, vocabulary 30522, seed 1; generated here in the Hugging Face layout, with the
@@ -19,7 +20,7 @@
 //
 // Times are medians over rounds, after a warm-up on every worker; nothing is asserted.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { shared } from '../helpers.mjs';
@@ -29,6 +30,7 @@ import { createBertModel } from '../../web/worker/index.js';
 import { loadModel } from '../../web/embedscape.node.js';
 import { readModelFiles } from '../../web/internals.js';
 import { WorkerPool } from '../../web/embedscape.node.js';
+import { claimBenchDir, markBenchDir } from './_dir.mjs';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -95,11 +97,13 @@ export default async function (flags) {
   if (!existsSync(corpus)) { console.log(`bench embed: ${corpus} is missing (../shared/fixtures/corpus)`); return; }
   const texts = readFileSync(corpus, 'utf8').split('\n').filter((l) => l.length > 0);
 
-  const marker = path.join(dir, 'embedscape-bench.json');
-  if (!existsSync(marker) || readFileSync(marker, 'utf8') !== JSON.stringify(SHAPE)) {
+  // --dir: only a new or empty folder, or one an earlier run made (never a folder of real files)
+  let made;
+  try { made = claimBenchDir(dir, 'embed'); } catch (e) { console.log(e.message); process.exitCode = 2; return; }
+  if (made !== JSON.stringify(SHAPE)) {
     console.log(`generating the MiniLM-shaped random model in ${dir} ...`);
     writeRandomBert(dir, SHAPE);
-    writeFileSync(marker, JSON.stringify(SHAPE));
+    markBenchDir(dir, JSON.stringify(SHAPE));
   }
   const cfg = { hidden: SHAPE.hidden, layers: SHAPE.layers, intermediate: SHAPE.intermediate };
   // per-sentence token counts, with the engine's own tokenizer

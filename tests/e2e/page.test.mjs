@@ -13,6 +13,7 @@ import path from 'node:path';
 
 import { ROOT, CLI, artifactDir, needShared } from '../helpers.mjs';
 import { serve, launchBrowser, CHROMIUM } from './page-server.mjs';
+import { hoverLonelyPoint } from './map-checks.mjs';
 import { parseCsv } from '../../web/lib/io.js';
 import { createMapFile, parseMapFile } from '../../web/lib/mapfile.js';
 import { clusterColor, hexToRgb } from '../../web/lib/palette.js';
@@ -99,32 +100,6 @@ async function legend(page) {
   return page.$$eval('#legend button', (bs) => bs.map((b) => ({
     label: Number(b.dataset.label), size: Number(b.querySelector('.lg-size').textContent.replace(/,/g, '')),
   })));
-}
-
-/** Hovers point i (one with no other point within 12 px) and returns the tooltip's text. */
-async function hoverLonelyPoint(page, preferIndex = -1) {
-  await page.locator('#map').scrollIntoViewIfNeeded();
-  const target = await page.evaluate((prefer) => {
-    const v = globalThis.embedscape.view;
-    const pos = (i) => v.pointPosition(i);
-    const lonely = (i) => {
-      const [x, y] = pos(i);
-      if (x < 10 || y < 10 || x > v.cssW - 10 || y > v.cssH - 10) return false;
-      for (let j = 0; j < v.n; j++) if (j !== i && Math.hypot(pos(j)[0] - x, pos(j)[1] - y) < 12) return false;
-      return true;
-    };
-    let i = prefer >= 0 && lonely(prefer) ? prefer : -1;
-    for (let k = 0; i < 0 && k < v.n; k++) if (lonely(k)) i = k;
-    if (i < 0) return null;
-    const r = v.canvas.getBoundingClientRect();
-    return { i, x: r.left + pos(i)[0], y: r.top + pos(i)[1], text: v.texts[i] };
-  }, preferIndex);
-  assert.ok(target, 'some point on the map stands alone');
-  await page.mouse.move(target.x - 30, target.y - 30);
-  await page.mouse.move(target.x, target.y, { steps: 4 });
-  await page.waitForSelector('#tooltip:not([hidden])', { timeout: 5000 });
-  const shown = await page.$eval('#tooltip .tip-text', (e) => e.textContent);
-  return { ...target, shown };
 }
 
 /** A full-page screenshot with every step rendered (off-screen steps are skipped by content-visibility). */

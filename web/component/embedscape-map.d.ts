@@ -35,8 +35,9 @@ export interface MapData {
 }
 
 /**
- * Checks a parsed map JSON and returns what the element draws, without loading the engine.
- * Throws an Error ("not an embedscape map: ...") naming the problem.
+ * Checks a parsed map JSON (with parseMapFile, the page's validator) and returns what the element
+ * draws, without loading the engine. Throws an EmbedscapeError naming the field and index
+ * ("map file: labels[17] must be an integer >= -1, got \"x\"").
  */
 export declare function readMap(m: unknown): MapData;
 
@@ -156,7 +157,11 @@ export declare class EmbedscapeMap extends HTMLElement {
   search(query: string): number[];
   /** shows the whole map */
   fit(): void;
-  /** shows a map object (as saved by embedscape) without fetching anything; throws when it is not a map */
+  /**
+   * shows a map object (as saved by embedscape) without fetching anything; a bad one is refused: the
+   * reason is shown in place of the map, "embedscape-error" fires and the error is thrown (a later
+   * setMap or src change works as usual)
+   */
   setMap(json: MapFileData): void;
   connectedCallback(): void;
   disconnectedCallback(): void;

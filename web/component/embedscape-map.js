@@ -20,6 +20,8 @@
 //   theme    auto (default: follows prefers-color-scheme) | light | dark
 //   loading  lazy (default: when scrolled near) | eager
 //   label    accessible name of the map (default: "Map of N texts in K clusters")
+// A map file is checked by parseMapFile (web/lib/mapfile.js) as hostile input; a bad one shows its
+// reason in place of the map and the element stays usable.
 // Every attribute is also a property (el.src = 'other.map.json' loads another map; src and model read
 //   back resolved, as <img src> does). Properties and methods: .map (the map shown, parsed), .view (the
 //   MapView), setMap(json) (show a map object without fetching), search(query) → matching indices,
@@ -31,8 +33,7 @@
 
 import { MapView } from '../lib/mapview.js';
 import { clusterColor, NOISE_COLOR } from '../lib/palette.js';
-
-const MAP_FORMAT = 'embedscape-map';
+import { parseMapFile } from '../lib/mapfile.js';
 
 const CSS = `
 :host {
@@ -128,44 +129,31 @@ const TEMPLATE = `
 </div>
 `;
 
-/** Checks a parsed map JSON (see web/lib/mapfile.js for the format) without loading the engine. */
+/**
+ * A map JSON (see web/lib/mapfile.js for the format) as the component draws it. The checks are
+ * parseMapFile's, the one validator of the page and the component (it loads no engine); here the
+ * cluster table is completed: sizes counted from the labels, labels it does not list added.
+ */
 export function readMap(m) {
-  const fail = (why) => { throw new Error(`not an embedscape map: ${why}`); };
-  if (!m || typeof m !== 'object') fail('expected a JSON object');
-  if (m.format !== MAP_FORMAT) fail(`"format" is ${JSON.stringify(m.format)}, expected "${MAP_FORMAT}"`);
-  if (m.version !== 1) fail(`version ${m.version} is not supported`);
-  for (const k of ['texts', 'x', 'y', 'labels']) if (!Array.isArray(m[k])) fail(`"${k}" must be an array`);
-  const n = m.texts.length;
-  for (const k of ['x', 'y', 'labels', 'probabilities']) {
-    if (m[k] !== undefined && (!Array.isArray(m[k]) || m[k].length !== n)) fail(`"${k}" must have ${n} entries`);
-  }
-  const data = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(m.x[i]) || !Number.isFinite(m.y[i])) fail(`point ${i} has no finite x/y`);
-    data[2 * i] = m.x[i];
-    data[2 * i + 1] = m.y[i];
-  }
-  const labels = Int32Array.from(m.labels, (v) => (Number.isInteger(v) && v >= -1 ? v : fail('labels must be integers >= -1')));
+  const p = parseMapFile(m);
+  const labels = p.labelsArray;
   const sizes = new Map();
   for (const l of labels) if (l >= 0) sizes.set(l, (sizes.get(l) ?? 0) + 1);
-  // the cluster table of the file, completed with any label it does not list
-  const byLabel = new Map();
-  for (const c of Array.isArray(m.clusters) ? m.clusters : []) {
-    if (c && Number.isInteger(c.label) && c.label >= 0) byLabel.set(c.label, { label: c.label, size: sizes.get(c.label) ?? 0, keywords: Array.isArray(c.keywords) ? c.keywords.filter((k) => k && typeof k.word === 'string') : [] });
-  }
+  const byLabel = new Map(p.clusters.map((c) => [c.label, { label: c.label, size: sizes.get(c.label) ?? 0, keywords: c.keywords }]));
   for (const [l, size] of sizes) if (!byLabel.has(l)) byLabel.set(l, { label: l, size, keywords: [] });
   const clusters = [...byLabel.values()].filter((c) => c.size > 0).sort((a, b) => b.size - a.size || a.label - b.label);
+  const given = typeof m === 'string' ? p : m;
   return {
-    n,
-    texts: m.texts.map((t) => String(t)),
-    xy: { data, n, dim: 2 },
+    n: p.n,
+    texts: p.texts,
+    xy: p.xy,
     labels,
-    probabilities: Array.isArray(m.probabilities) ? Float32Array.from(m.probabilities, (p) => (Number.isFinite(p) ? p : 1)) : null,
+    probabilities: given.probabilities !== undefined ? Float32Array.from(p.probabilities) : null,
     clusters,
     noise: labels.reduce((s, l) => s + (l < 0 ? 1 : 0), 0),
-    model: typeof m.model === 'string' ? m.model : null,
-    params: m.params ?? {},
-    source: m,
+    model: p.model ?? null,
+    params: p.params,
+    source: given,
   };
 }
 
@@ -190,7 +178,7 @@ export class EmbedscapeMap extends HTMLElement {
       root: $('.root'), bar: $('.bar'), search: $('.bar input'), count: $('.count'), body: $('.body'),
       stage: $('.stage'), canvas: $('canvas'), tip: $('.tip'), pin: $('.pin'), table: $('.table'),
       legend: $('.legend'), tableBtn: $('[data-act="table"]'), status: $('.status'),
-      live: $('.live'), liveInput: $('.live input'), liveOut: $('.live output'),
+      live: $('.live'), liveInput: $('.live input'), liveOut: $('.live output'), slot: $('.status slot'),
     };
     this.map = null;
     this.view = null;
@@ -291,7 +279,7 @@ export class EmbedscapeMap extends HTMLElement {
 
   /** Highlights the texts containing `query`; returns their indices. */
   search(query) {
-    if (!this.view) return [];
+    if (!this.view || !this.map) return [];
     this._activeCluster = null;
     this._syncLegend();
     const hits = this.view.search(query);
@@ -300,13 +288,19 @@ export class EmbedscapeMap extends HTMLElement {
   }
 
   /** Shows the whole map. */
-  fit() { this.view?.fitView(); }
+  fit() { if (this.map) this.view?.fitView(); }
 
-  /** Shows a map object (as saved by embedscape) without fetching anything. */
+  /**
+   * Shows a map object (as saved by embedscape) without fetching anything. A bad map is refused:
+   * the reader sees why (in place of the map), "embedscape-error" fires, and the error is thrown;
+   * a later setMap or src change shows the next map as usual.
+   */
   setMap(json) {
     this._abort?.abort();
     this._loadedSrc = this.getAttribute('src');
-    this._render(readMap(json));
+    let map;
+    try { map = readMap(json); } catch (e) { this._fail(e); throw e; }
+    this._render(map);
   }
 
   // ------------------------------------------------------------------------------------------ loading
@@ -335,9 +329,23 @@ export class EmbedscapeMap extends HTMLElement {
       this._render(readMap(json));
     } catch (e) {
       if (ac.signal.aborted) return;
-      this._setStatus(`Map not available: ${e.message}`, 'error');
-      this.dispatchEvent(new CustomEvent('embedscape-error', { detail: { message: e.message }, bubbles: true, composed: true }));
+      this._fail(e);
     }
+  }
+
+  /** Shows why there is no map (in place of the previous one) and tells the page. */
+  _fail(e) {
+    this.map = null;
+    this._live = null;
+    this._pinAt = null;
+    const el = this._el;
+    el.bar.hidden = true;
+    el.body.hidden = true;
+    el.live.hidden = true;
+    el.pin.hidden = true;
+    this._hideTip();
+    this._setStatus(`Map not available: ${e.message}`, 'error');
+    this.dispatchEvent(new CustomEvent('embedscape-error', { detail: { message: e.message }, bubbles: true, composed: true }));
   }
 
   _setStatus(text, kind = 'info') {
@@ -345,7 +353,9 @@ export class EmbedscapeMap extends HTMLElement {
     s.hidden = false;
     s.dataset.kind = kind;
     s.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    // an error replaces the element's own fallback content; loading again brings it back
     if (kind === 'error') s.textContent = text;
+    else if (!s.contains(this._el.slot)) s.replaceChildren(this._el.slot);
   }
 
   _render(map) {
@@ -472,7 +482,7 @@ export class EmbedscapeMap extends HTMLElement {
   }
 
   _toggleCluster(label) {
-    if (!this.view) return;
+    if (!this.view || !this.map) return;
     this._activeCluster = this._activeCluster === label ? null : label;
     this._el.search.value = '';
     if (this._activeCluster === null) {
@@ -496,6 +506,7 @@ export class EmbedscapeMap extends HTMLElement {
   _showTip(hit) {
     const tip = this._el.tip;
     const m = this.map;
+    if (!m) return;
     const c = m.clusters.find((k) => k.label === hit.label);
     tip.textContent = '';
     const text = hit.text ?? '';

@@ -32,6 +32,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const WEB = path.join(ROOT, 'web');
 
+const NOTICES = 'THIRD_PARTY_NOTICES.txt';
 const TYPES = { '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.csv': 'text/csv; charset=utf-8',
   '.jsonl': 'text/plain; charset=utf-8', '.safetensors': 'application/octet-stream' };
 
@@ -123,7 +124,7 @@ async function resolveModel(o) {
     const defaults = {};
     for (const opt of convert.options ?? []) if (opt.default !== undefined) defaults[opt.name.replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = opt.default;
     await convert.run({ ...defaults, model: dir, dtype: o.dtype, output: out }, { stdout: process.stdout, stderr: process.stderr });
-    const { getDefaultPool } = await import('../lib/pool.js');
+    const { getDefaultPool } = await import('../embedscape.node.js');
     getDefaultPool().dispose();
     dir = out;
     name = `${name}-${o.dtype}`;
@@ -183,6 +184,10 @@ export async function buildHandout(o) {
     }
   }
 
+  // the licences: embedscape's, and the notices of the third-party code compiled into the engine
+  await put('LICENSE.txt', await readFile(path.join(ROOT, 'LICENSE')));
+  if (!written.has(NOTICES)) await put(NOTICES, await readFile(path.join(WEB, NOTICES)));
+
   const samples = [];
   const samplesDir = path.join(WEB, 'samples');
   if (existsSync(samplesDir)) for (const f of await listFiles(samplesDir)) samples.push([`samples/${f}`, await readFile(path.join(samplesDir, f))]);
@@ -229,7 +234,10 @@ export async function buildHandout(o) {
     'Open index.html (double-click it). Everything runs inside your browser, without internet:',
     'the page, the WebAssembly engine, the sample texts' + (model ? ` and the language model (${model.name}).` : '.'),
     model ? '' : 'No model is inside this copy: the page asks you to choose a model folder (see models/README.md of the project).',
-    'Tested in Chromium. Nothing you paste leaves your computer.',
+    'Tested in Chromium and Firefox. Nothing you paste leaves your computer.',
+    '',
+    `Licences: LICENSE.txt (embedscape, MIT) and ${NOTICES} (the code compiled into the engine).`,
+    model ? `The model inside (${model.name}) comes under its own licence: see its model card.` : '',
     '',
   ].join('\n'));
 

@@ -22,7 +22,8 @@ export function splitLines(text) {
 /** Parses one CSV record stream (RFC 4180: quotes, doubled quotes, newlines inside quotes). */
 export function parseCsv(text) {
   const rows = [];
-  let row = [], field = '', i = 0, quoted = false;
+  // started: the current field was opened by a quote, so `""` alone on the last line is a row
+  let row = [], field = '', i = 0, quoted = false, started = false;
   while (i < text.length) {
     const c = text[i];
     if (quoted) {
@@ -32,16 +33,16 @@ export function parseCsv(text) {
       }
       field += c; i++; continue;
     }
-    if (c === '"' && field === '') { quoted = true; i++; continue; }
-    if (c === ',') { row.push(field); field = ''; i++; continue; }
+    if (c === '"' && field === '' && !started) { quoted = true; started = true; i++; continue; }
+    if (c === ',') { row.push(field); field = ''; started = false; i++; continue; }
     if (c === '\n' || c === '\r') {
-      row.push(field); rows.push(row); row = []; field = '';
+      row.push(field); rows.push(row); row = []; field = ''; started = false;
       i += (c === '\r' && text[i + 1] === '\n') ? 2 : 1;
       continue;
     }
     field += c; i++;
   }
-  if (field !== '' || row.length) { row.push(field); rows.push(row); }
+  if (field !== '' || started || row.length) { row.push(field); rows.push(row); }
   return rows;
 }
 

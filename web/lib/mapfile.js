@@ -132,35 +132,131 @@ export function createMapFile(m) {
   return out;
 }
 
+// ------------------------------------------------------------------------------------ validation
+// A map file is something people e-mail around: every field the page or the component reads is
+// checked as hostile input, and every violation names the field and the index. Unknown fields are
+// kept (so a map survives a round trip through an older reader) but nothing reads them.
+
+/** Largest label: labels are C ints in the engine. */
+const LABEL_MAX = 2 ** 31 - 1;
+
+/** A value as the message shows it: JSON for what JSON can hold, else its type. */
+function shown(v) {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'number') return String(v); // NaN and Infinity too (setMap takes objects)
+  if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') return `a ${typeof v}`;
+  let t;
+  try { t = JSON.stringify(v); } catch { t = undefined; }
+  if (t === undefined) return `a ${typeof v}`;
+  if (Array.isArray(v)) return t.length > 40 ? 'an array' : t;
+  if (v && typeof v === 'object') return t.length > 40 ? 'an object' : t;
+  return t.length > 60 ? `${t.slice(0, 57)}..."` : t;
+}
+
+const fail = (what, must, v) => { throw new EmbedscapeError(`map file: ${what} must be ${must}, got ${shown(v)}`); };
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isInt = (v) => typeof v === 'number' && Number.isInteger(v);
+
+function array(m, key, n) {
+  const a = m[key];
+  if (!Array.isArray(a)) fail(`"${key}"`, 'an array', a);
+  if (n !== undefined && a.length !== n) throw new EmbedscapeError(`map file: "${key}" has ${a.length} entries but "texts" has ${n}; they must be equally long`);
+  return a;
+}
+
+/** Largest magnitude a coordinate may have: it is drawn from a Float32Array. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function finiteArray(m, key, n, unit) {
+  const a = array(m, key, n);
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${key}[${i}]`, unit ? 'a number in [0, 1]' : 'a finite number', v);
+    if (!unit && !(Math.abs(v) <= FLOAT32_MAX)) fail(`${key}[${i}]`, `a finite number within ±${FLOAT32_MAX.toPrecision(3)} (float32)`, v);
+    if (unit && !(v >= 0 && v <= 1)) fail(`${key}[${i}]`, 'a number in [0, 1]', v);
+  }
+  return a;
+}
+
+function checkCluster(c, i, n, seen) {
+  const at = `clusters[${i}]`;
+  if (!isObject(c)) fail(at, 'an object {label, size, keywords}', c);
+  if (!isInt(c.label) || c.label < 0) fail(`${at}.label`, 'an integer >= 0', c.label);
+  if (c.label > LABEL_MAX) fail(`${at}.label`, `an integer <= ${LABEL_MAX}`, c.label);
+  if (seen.has(c.label)) throw new EmbedscapeError(`map file: ${at}.label ${c.label} is listed twice (also clusters[${seen.get(c.label)}])`);
+  seen.set(c.label, i);
+  if (!isInt(c.size) || c.size < 0 || c.size > n) fail(`${at}.size`, `an integer from 0 to ${n} (the number of texts)`, c.size);
+  const kw = c.keywords ?? [];
+  if (!Array.isArray(kw)) fail(`${at}.keywords`, 'an array of {word, score}', c.keywords);
+  const keywords = kw.map((k, j) => {
+    if (!isObject(k)) fail(`${at}.keywords[${j}]`, 'an object {word, score}', k);
+    if (typeof k.word !== 'string') fail(`${at}.keywords[${j}].word`, 'a string', k.word);
+    if (typeof k.score !== 'number' || !Number.isFinite(k.score)) fail(`${at}.keywords[${j}].score`, 'a finite number', k.score);
+    return { ...k };
+  });
+  for (const f of ['name', 'description']) if (c[f] !== undefined && typeof c[f] !== 'string') fail(`${at}.${f}`, 'a string', c[f]);
+  return { ...c, keywords };
+}
+
+/** params and params.umap / params.hdbscan: objects whose values are plain JSON values, not nested. */
+function checkParams(params) {
+  if (params === undefined || params === null) return {};
+  if (!isObject(params)) fail('"params"', 'an object', params);
+  const out = { ...params };
+  for (const stage of ['umap', 'hdbscan']) {
+    const p = params[stage];
+    if (p === undefined) continue;
+    if (!isObject(p)) fail(`params.${stage}`, 'an object', p);
+    for (const [k, v] of Object.entries(p)) {
+      const ok = v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+      if (!ok) fail(`params.${stage}.${k}`, 'a number, string, boolean or null', v);
+    }
+    out[stage] = { ...p };
+  }
+  return out;
+}
+
 /**
- * Validates a parsed map (or its JSON text) and returns it with typed arrays added:
- * {..., n, xy: {data, n, dim: 2}, labelsArray: Int32Array, vectorsMatrix: {data, n, dim} | null (the
- * stored vectors, decoded)}. Throws EmbedscapeError naming the problem.
+ * Validates a map (a parsed object, or its JSON text) and returns a checked copy with typed arrays
+ * added: {...m, n, clusters, probabilities, xy: {data, n, dim: 2}, labelsArray: Int32Array,
+ * vectorsMatrix: {data, n, dim} | null (the stored vectors, decoded)}.
+ * Throws EmbedscapeError naming the field and the index of the first violation, e.g.
+ *   map file: labels[17] must be an integer >= -1, got "x"
+ * Imports nothing but errors.js, so the component can use it without the engine.
  */
 export function parseMapFile(input) {
   let m = input;
   if (typeof input === 'string') {
     try { m = JSON.parse(input); } catch (e) { throw new EmbedscapeError(`map file is not valid JSON: ${e.message}`); }
   }
-  if (!m || typeof m !== 'object') throw new EmbedscapeError('map file: expected a JSON object');
-  if (m.format !== MAP_FORMAT) throw new EmbedscapeError(`map file: "format" must be "${MAP_FORMAT}" (is this a map saved by embedscape?)`);
-  if (m.version !== MAP_VERSION) throw new EmbedscapeError(`map file: version ${m.version} is not supported (this build reads version ${MAP_VERSION})`);
-  for (const k of ['texts', 'x', 'y', 'labels']) if (!Array.isArray(m[k])) throw new EmbedscapeError(`map file: "${k}" must be an array`);
-  const n = m.texts.length;
-  for (const k of ['x', 'y', 'labels', 'probabilities', 'outlier_scores']) {
-    if (m[k] !== undefined && (!Array.isArray(m[k]) || m[k].length !== n)) throw new EmbedscapeError(`map file: "${k}" must have ${n} entries like "texts"`);
-  }
-  if (m.texts.some((t) => typeof t !== 'string')) throw new EmbedscapeError('map file: every entry of "texts" must be a string');
-  const data = new Float32Array(2 * n);
+  if (!isObject(m)) fail('the top level', 'a JSON object', m);
+  if (m.format !== MAP_FORMAT) throw new EmbedscapeError(`map file: "format" must be "${MAP_FORMAT}", got ${shown(m.format)} (is this a map saved by embedscape?)`);
+  if (m.version !== MAP_VERSION) throw new EmbedscapeError(`map file: version ${shown(m.version)} is not supported (this build reads version ${MAP_VERSION})`);
+  const texts = array(m, 'texts');
+  const n = texts.length;
+  for (let i = 0; i < n; i++) if (typeof texts[i] !== 'string') fail(`texts[${i}]`, 'a string', texts[i]);
+  const x = finiteArray(m, 'x', n, false), y = finiteArray(m, 'y', n, false);
+  const labels = array(m, 'labels', n);
+  const labelsArray = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const xi = m.x[i], yi = m.y[i];
-    if (typeof xi !== 'number' || typeof yi !== 'number' || !Number.isFinite(xi) || !Number.isFinite(yi)) throw new EmbedscapeError(`map file: point ${i} has no finite x/y`);
-    data[2 * i] = xi;
-    data[2 * i + 1] = yi;
+    const v = labels[i];
+    if (!isInt(v) || v < -1) fail(`labels[${i}]`, 'an integer >= -1', v);
+    if (v > LABEL_MAX) fail(`labels[${i}]`, `an integer <= ${LABEL_MAX}`, v);
+    labelsArray[i] = v;
   }
-  const labelsArray = Int32Array.from(m.labels, (v) => (Number.isInteger(v) ? v : NaN));
-  if (labelsArray.some((v) => Number.isNaN(v) || v < -1)) throw new EmbedscapeError('map file: "labels" must be integers >= -1');
-  const clusters = Array.isArray(m.clusters) ? m.clusters : [];
-  const vectorsMatrix = m.vectors === undefined ? null : decodeVectors(m.vectors, n);
-  return { ...m, n, clusters, probabilities: m.probabilities ?? Array(n).fill(1), xy: { data, n, dim: 2 }, labelsArray, vectorsMatrix };
+  const probabilities = m.probabilities === undefined ? Array(n).fill(1) : finiteArray(m, 'probabilities', n, true);
+  if (m.outlier_scores !== undefined) finiteArray(m, 'outlier_scores', n, true);
+  if (m.clusters !== undefined && !Array.isArray(m.clusters)) fail('"clusters"', 'an array', m.clusters);
+  const seen = new Map();
+  const clusters = (m.clusters ?? []).map((c, i) => checkCluster(c, i, n, seen));
+  if (m.model !== undefined && m.model !== null && typeof m.model !== 'string') fail('"model"', 'a string or null', m.model);
+  if (m.created !== undefined && typeof m.created !== 'string') fail('"created"', 'a string', m.created);
+  const data = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) { data[2 * i] = x[i]; data[2 * i + 1] = y[i]; }
+  return {
+    ...m, texts: texts.slice(), x: x.slice(), y: y.slice(), labels: labels.slice(), probabilities: probabilities.slice(),
+    ...(m.outlier_scores !== undefined ? { outlier_scores: m.outlier_scores.slice() } : {}),
+    clusters, params: checkParams(m.params), n, xy: { data, n, dim: 2 }, labelsArray,
+    vectorsMatrix: m.vectors === undefined ? null : decodeVectors(m.vectors, n),
+  };
 }

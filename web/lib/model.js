@@ -70,13 +70,12 @@ export async function loadModel(source, opts = {}) {
   const pool = o.pool ?? (ownPool ? new WorkerPool({ size: o.threads }) : getDefaultPool());
   const id = `m${nextModelId++}-${Math.random().toString(36).slice(2, 8)}`;
   try {
-    const read = await readModelFiles(source, o);
-    // Blobs: every worker reads its own copy; this thread keeps none of the bytes once they are wrapped
-    const files = Object.fromEntries(Object.entries(read.files).map(([k, v]) => [k, new Blob([v])]));
-    const name = read.name;
+    const folder = await openModelSource(source, o);
+    const { name, files } = await blobFiles(folder, o);
     o.onProgress?.({ status: 'load', done: 0, total: pool.size, workers: pool.size });
     const infos = await pool.broadcast(OP.BERT_LOAD, { id, files, dtype: o.dtype }, { signal: o.signal });
-    const model = new Model({ id, name, config: infos[0], pool, ownPool, files, dtype: o.dtype });
+    // the files are not kept here: a worker that has to load the model again reads them again
+    const model = new Model({ id, name, config: infos[0], pool, ownPool, folder, dtype: o.dtype });
     o.onProgress?.({ status: 'ready', done: pool.size, total: pool.size, config: infos[0] });
     return model;
   } catch (e) {
@@ -84,6 +83,15 @@ export async function loadModel(source, opts = {}) {
     if (ownPool) pool.dispose();
     throw e;
   }
+}
+
+/**
+ * The folder's files as Blobs, which every worker reads for its own copy; this thread drops them as
+ * soon as the workers have them (a Blob's bytes count in the page's memory while it lives).
+ */
+async function blobFiles(folder, opts) {
+  const read = await readModelFiles(folder, opts);
+  return { name: read.name, files: Object.fromEntries(Object.entries(read.files).map(([k, v]) => [k, new Blob([v])])) };
 }
 
 /** Splits n texts into k contiguous shares of about equal length in characters: k + 1 boundaries. */
@@ -104,14 +112,14 @@ export function shareBoundaries(texts, k) {
 const EMBED_CALL = { signal: RUN_OPTIONS.signal, onProgress: RUN_OPTIONS.onProgress };
 
 export class Model {
-  constructor({ id, name, config, pool, ownPool, files, dtype }) {
+  constructor({ id, name, config, pool, ownPool, folder, dtype }) {
     this.id = id;
     this.name = name;
     this.config = config;
     this.dim = config.hidden;
     this.pool = pool;
     this._ownPool = ownPool;
-    this._files = files; // Blobs: what a replaced worker loads again
+    this._folder = folder; // where a replaced worker's copy is read from again (an HTTP cache, the disk, picked files)
     this._dtype = dtype;
     this._disposed = false;
     this._stale = new Set(); // workers that lost the model
@@ -122,7 +130,8 @@ export class Model {
   async ensure(i, signal) {
     if (this._disposed) throw new EmbedscapeError('this model has been disposed');
     if (!this._stale.has(i)) return;
-    await this.pool.run(OP.BERT_LOAD, { id: this.id, files: this._files, dtype: this._dtype }, { worker: i, signal });
+    const { files } = await blobFiles(this._folder, { signal });
+    await this.pool.run(OP.BERT_LOAD, { id: this.id, files, dtype: this._dtype }, { worker: i, signal });
     this._stale.delete(i);
   }
 

@@ -161,3 +161,24 @@ export function pick(schema, o) {
   for (const k of Object.keys(schema)) if (o[k] !== undefined) out[k] = o[k];
   return out;
 }
+
+/**
+ * The command-line form of a schema: one entry per option, in schema order, for the CLI's option
+ * tables and --help: {name: 'min-cluster-size', key: 'minClusterSize', ...the spec, help}.
+ * Options marked cli: false are left out unless listed in `include`; `only` keeps just those keys.
+ * In the help texts, the camelCase name of an option becomes its --kebab-case spelling (or its
+ * default, for an option the command line does not have); `prefix` goes before every help text.
+ * @param {Record<string, object>} schema
+ * @param {{only?: string[], include?: string[], exclude?: string[], prefix?: string, help?: Record<string, string>}} [o]
+ */
+export function cliOptions(schema, { only, include = [], exclude = [], prefix = '', help = {} } = {}) {
+  const keys = Object.keys(schema).filter((k) => (only ? only.includes(k) : schema[k].cli !== false || include.includes(k)) && !exclude.includes(k));
+  const word = (k) => (keys.includes(k) ? `--${kebabCase(k)}` : schema[k].default !== undefined && schema[k].default !== null ? String(schema[k].default) : k);
+  // only camelCase names: plain words such as 'seed' or 'spread' read as words
+  const camel = Object.keys(schema).filter((k) => /[A-Z]/.test(k));
+  const names = camel.length ? new RegExp(`\\b(${camel.join('|')})\\b`, 'g') : /$^/g;
+  return keys.map((k) => Object.freeze({
+    ...schema[k], name: kebabCase(k), key: k,
+    help: prefix + (help[k] ?? schema[k].help).replace(names, (m) => word(m)),
+  }));
+}
