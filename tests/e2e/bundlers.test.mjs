@@ -9,6 +9,7 @@
 //
 // The bundlers run through their JavaScript APIs with the options their command lines would take:
 //   esbuild src/main.js --bundle --minify --outdir=dist      vite build
+//   (and README's recipe: esbuild ... --splitting --format=esm)
 //   webpack (zero-config: mode production, ./src → ./dist)   rollup with plugins: [nodeResolve()], format es
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,6 +89,12 @@ const BUNDLERS = {
     await esbuild.build({ absWorkingDir: dir, entryPoints: ['src/main.js'], bundle: true, minify: true, outdir: 'dist', logLevel: 'silent' });
     writePage(dir, body, false);
   },
+  // the recipe README gives for esbuild: code splitting keeps what is imported lazily out of the page
+  async 'esbuild --splitting'(dir, body) {
+    const esbuild = await import('esbuild');
+    await esbuild.build({ absWorkingDir: dir, entryPoints: ['src/main.js'], bundle: true, minify: true, splitting: true, format: 'esm', outdir: 'dist', logLevel: 'silent' });
+    writePage(dir, body, true);
+  },
   async vite(dir) {
     const { build } = await import('vite');
     await build({ root: dir, configFile: false, logLevel: 'silent' });
@@ -110,6 +117,8 @@ const BUNDLERS = {
     writePage(dir, body, true);
   },
 };
+
+const slug = (name) => name.replace(/\W+/g, '-');
 
 /** Every file under dir, relative. */
 function filesUnder(dir, base = dir) {
@@ -154,7 +163,7 @@ test('apps bundled by esbuild, Vite, webpack and Rollup give the Node entry\'s b
       await t.test(name, async () => {
         const row = { name };
         // --- an app that embeds, maps and clusters
-        const dir = makeApp(`${name}-embed`, EMBED_APP, '');
+        const dir = makeApp(`${slug(name)}-embed`, EMBED_APP, '');
         let t0 = performance.now();
         await BUNDLERS[name](dir, '');
         row.buildMs = performance.now() - t0;
@@ -182,7 +191,7 @@ test('apps bundled by esbuild, Vite, webpack and Rollup give the Node entry\'s b
         }
 
         // --- an app that only shows a saved map
-        const cdir = makeApp(`${name}-component`, COMPONENT_APP, COMPONENT_HTML);
+        const cdir = makeApp(`${slug(name)}-component`, COMPONENT_APP, COMPONENT_HTML);
         await BUNDLERS[name](cdir, COMPONENT_HTML);
         const cdist = path.join(cdir, 'dist');
         copyFileSync(path.join(ROOT, 'web', 'examples', 'five-topics.map.json'), path.join(cdist, 'map.json'));
