@@ -11,6 +11,7 @@ import { hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanRun } from '../web/w
 import { hdbscan, createClusterer } from '../web/embedscape.node.js';
 import { needShared } from './helpers.mjs';
 import { adjustedRand } from './lib/labels.mjs';
+import { rng, blobs } from './hdbscan_data.mjs';
 
 const engine = await createEngine();
 
@@ -35,33 +36,6 @@ function maxAbsDiff(a, b) {
 function readF32(file) {
   const buf = readFileSync(file);
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
-
-/** Deterministic PRNG (mulberry32) and a normal sampler. */
-function rng(seed) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  return { next, normal };
-}
-
-/** k Gaussian blobs of different spreads plus uniform noise, in dim dimensions. */
-function blobs(seed, n, dim, k = 4, noiseFrac = 0.1) {
-  const r = rng(seed);
-  const data = new Float32Array(n * dim);
-  const centers = Array.from({ length: k }, () => Array.from({ length: dim }, () => r.next() * 20 - 10));
-  for (let i = 0; i < n; i++) {
-    const noise = r.next() < noiseFrac;
-    const c = centers[i % k], sd = 0.3 + (i % k) * 0.4;
-    for (let j = 0; j < dim; j++) data[i * dim + j] = noise ? r.next() * 30 - 15 : c[j] + sd * r.normal();
-  }
-  return { data, n, dim };
 }
 
 function checkInvariants(r, n, mcs, what) {
@@ -262,12 +236,13 @@ test('edge cases: tiny inputs, identical points, duplicates, min_samples > n', (
   const r2 = hdbscanRun(engine, same, { minClusterSize: 5 });
   checkInvariants(r2, 30, 5, 'identical points');
   assert.ok(r2.outlierScores.every((v) => v === 0));
-  // masses of exact duplicates overflow the core-ball graph: Borůvka's own tree is kept, and said so
+  // masses of exact duplicates collapse to one point each: the kd-tree Prim keeps the library's tree
   const mass = { data: new Float32Array(2 * 3000).fill(1), n: 3000, dim: 2 };
   for (let i = 0; i < 100; i++) mass.data[2 * i] = i;
   const rm = hdbscanRun(engine, mass, { minClusterSize: 5, minSamples: 1 });
-  assert.equal(rm.algorithm, 'boruvka_kdtree');
+  assert.equal(rm.algorithm, 'prims_kdtree');
   checkInvariants(rm, 3000, 5, 'mass duplicates');
+  assert.deepEqual(rm.labels, hdbscanRun(engine, mass, { minClusterSize: 5, minSamples: 1, algorithm: 'prims' }).labels);
   // many zero distances: duplicated points inside clusters
   const dup = blobs(8, 400, 2, 2, 0.05);
   for (let i = 0; i < 200; i++) { dup.data[2 * i] = dup.data[2 * (i % 10)]; dup.data[2 * i + 1] = dup.data[2 * (i % 10) + 1]; }

@@ -373,6 +373,8 @@ export interface Model {
   /** the folder's name, e.g. "all-MiniLM-L6-v2" */
   readonly name: string;
   readonly config: BertConfig;
+  /** SHA-256 over the folder's files (null without Web Crypto): with the name and dtype, the identity of this model's vectors */
+  readonly fingerprint: string | null;
   /** embedding size (config.hidden, 384 for MiniLM) */
   readonly dim: number;
   readonly pool: WorkerPool;
@@ -683,6 +685,10 @@ export interface Session {
   setTexts(texts: string | readonly string[]): void;
   /** vectors computed elsewhere for the current texts (they are not embedded then) */
   setVectors(vectors: MatrixLike): void;
+  /** vectors already known for some of the texts (a cache): only the other texts are embedded */
+  setKnownVectors(rows: ArrayLike<number>, data: Float32Array): void;
+  /** the vectors of the given texts, row after row */
+  vectorsOf(rows: ArrayLike<number>): Promise<F32Array>;
   /** a layout computed elsewhere (a saved map): clustered and queried, no vectors */
   setLayout(xy: MatrixLike): void;
   setOptions(opts: SessionOptions): void;

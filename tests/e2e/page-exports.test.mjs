@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { toCsv, toMarkdown, clusterTitle } from '../../web/app/exports.js';
+import { toCsv, toMarkdown, clusterTitle, neutralizeCell } from '../../web/app/exports.js';
 import { parseCsv, parseTexts } from '../../web/lib/io.js';
 
 const texts = [
@@ -25,14 +25,36 @@ test('CSV export: header, exact texts, coordinates, clusters, probabilities', ()
   assert.deepEqual(rows[0], ['text', 'x', 'y', 'cluster', 'probability']);
   assert.equal(rows.length, texts.length + 1);
   rows.slice(1).forEach((r, i) => {
-    assert.equal(r[0], texts[i]);
+    assert.equal(r[0], neutralizeCell(texts[i]), 'exact, but a formula gets an apostrophe');
     assert.equal(Number(r[1]), Math.round(xy.data[2 * i] * 1e5) / 1e5);
     assert.ok(Math.abs(Number(r[2]) - xy.data[2 * i + 1]) < 1e-5);
     assert.equal(Number(r[3]), labels[i]);
     assert.equal(Number(r[4]), probabilities[i]);
   });
-  // the project's own text reader takes the "text" column back
-  assert.deepEqual(parseTexts(new TextEncoder().encode(csv), 'export.csv'), texts);
+  // the project's own text reader takes the "text" column back (formulas as neutralised)
+  assert.deepEqual(parseTexts(new TextEncoder().encode(csv), 'export.csv'), texts.map(neutralizeCell));
+});
+
+test('CSV export: cells a spreadsheet would run as formulas are neutralised (OWASP), in texts, columns and headers', () => {
+  const risky = ['=1+1', '+SUM(A1)', '-2+3', '@cmd', '\tTAB', '\rCR', '=HYPERLINK("http://x","y")'];
+  const safe = ['plain', ' =not first', 'a=b', '1-2'];
+  for (const v of risky) assert.equal(neutralizeCell(v), `'${v}`, JSON.stringify(v));
+  for (const v of safe) assert.equal(neutralizeCell(v), v, JSON.stringify(v));
+  const all = [...risky, ...safe];
+  const n = all.length;
+  const csv = toCsv({
+    texts: all, xy: { data: new Float32Array(2 * n).fill(-1.5), n, dim: 2 }, labels: all.map(() => -1),
+    columns: [{ name: '=head', type: 'string', values: all }, { name: 'num', type: 'number', values: all.map((_, i) => -i) }],
+  });
+  const rows = parseCsv(csv);
+  assert.deepEqual(rows[0], ['text', 'x', 'y', 'cluster', 'probability', "'=head", 'num']);
+  rows.slice(1).forEach((r, i) => {
+    assert.equal(r[0], neutralizeCell(all[i]));
+    assert.equal(r[5], neutralizeCell(all[i]));
+    assert.equal(r[6], String(-i), 'numbers are numbers, not neutralised');
+    assert.equal(r[1], '-1.5', 'coordinates stay numbers');
+    for (const cell of [r[0], r[5]]) assert.ok(!/^[=+\-@\t\r]/.test(cell), `no cell starts like a formula: ${JSON.stringify(cell)}`);
+  });
 });
 
 test('Markdown export: a heading per cluster (largest first, noise last), keywords, every text once', () => {

@@ -140,6 +140,8 @@ export function createApp() {
     const s = await app.ensureSession(signal);
     state.timings.model = (performance.now() - t0) / 1000;
     s.setTexts(state.texts);
+    // vectors this browser keeps already (cache.js): only the other texts are embedded
+    await app.beforeEmbed?.(s, signal);
     applyOptions(s);
     return s;
   }

@@ -34,12 +34,21 @@ export function mount(app) {
     return (c.keywords ?? []).slice(0, n).map((k) => k.word).join(', ');
   }
 
-  function render() {
+  // the legend: biggest clusters first, noise last; with many clusters a search box and the rest
+  // folded under "N more" (a list of hundreds of buttons is neither readable nor cheap to lay out)
+  const LEGEND_SHOWN = 30;
+  let legendOpen = false;
+  $('legend-search').addEventListener('input', () => renderLegend());
+
+  function renderLegend() {
     const labels = state.labels;
     const list = clear($('legend'));
     const noise = labels ? labels.reduce((a, l) => a + (l < 0 ? 1 : 0), 0) : 0;
     const sorted = [...state.clusters].sort((a, b) => b.size - a.size || a.label - b.label);
     $('cluster-count').textContent = labels ? `(${sorted.length})` : '';
+    const search = $('legend-search');
+    search.hidden = sorted.length <= LEGEND_SHOWN;
+    const q = search.hidden ? '' : search.value.trim().toLowerCase();
     const item = (label, size, words) => {
       const b = el('button', { type: 'button', 'aria-pressed': app.legendFocus === label ? 'true' : 'false', 'data-label': label },
         swatch(clusterColor(label)),
@@ -50,17 +59,35 @@ export function mount(app) {
         el('span', { className: 'lg-size', text: fmtInt(size) }));
       b.addEventListener('click', () => {
         app.legendFocus = app.legendFocus === label ? null : label;
-        const idx = [];
-        if (app.legendFocus !== null) for (let i = 0; i < labels.length; i++) if (labels[i] === app.legendFocus) idx.push(i);
-        app.view.highlight(app.legendFocus === null ? null : idx);
-        for (const other of list.querySelectorAll('button')) other.setAttribute('aria-pressed', String(Number(other.dataset.label) === app.legendFocus));
+        app.neighbours = null;
+        app.applyEmphasis();
+        for (const other of list.querySelectorAll('button[data-label]')) other.setAttribute('aria-pressed', String(Number(other.dataset.label) === app.legendFocus));
       });
       list.append(el('li', {}, b));
     };
-    for (const c of sorted) item(c.label, c.size, clusterWords(c));
-    if (noise) item(-1, noise, 'in no cluster');
+    const matching = q ? sorted.filter((c) => `${clusterTitle(c.label)} ${clusterWords(c, 10)} ${c.name ?? ''}`.toLowerCase().includes(q)) : sorted;
+    const shown = legendOpen || q ? matching : matching.slice(0, LEGEND_SHOWN);
+    for (const c of shown) item(c.label, c.size, clusterWords(c));
+    if (shown.length < matching.length) {
+      const more = el('button', { type: 'button', className: 'legend-more', 'aria-expanded': 'false', text: `${fmtInt(matching.length - shown.length)} more clusters (${fmtInt(matching.slice(shown.length).reduce((a, c) => a + c.size, 0))} texts)` });
+      more.addEventListener('click', () => { legendOpen = true; renderLegend(); });
+      list.append(el('li', {}, more));
+    } else if (legendOpen && !q && matching.length > LEGEND_SHOWN) {
+      const less = el('button', { type: 'button', className: 'legend-more', 'aria-expanded': 'true', text: 'Show fewer' });
+      less.addEventListener('click', () => { legendOpen = false; renderLegend(); });
+      list.append(el('li', {}, less));
+    }
+    if (q && !matching.length) list.append(el('li', { className: 'legend-empty', text: 'No cluster matches.' }));
+    if (noise && (!q || 'noise'.includes(q))) item(-1, noise, 'in no cluster');
     if (!labels) list.append(el('li', { className: 'legend-empty', text: 'Clusters appear once the map is drawn.' }));
     else if (!sorted.length) list.append(el('li', { className: 'legend-empty', text: 'No clusters at these settings: try a smaller min_cluster_size.' }));
+  }
+
+  function render() {
+    const labels = state.labels;
+    const noise = labels ? labels.reduce((a, l) => a + (l < 0 ? 1 : 0), 0) : 0;
+    const sorted = [...state.clusters].sort((a, b) => b.size - a.size || a.label - b.label);
+    renderLegend();
 
     // names on the map: the top two keywords, else the cluster number
     app.view.setClusterNames(new Map(state.clusters.map((c) => [c.label, clusterWords(c, 2) || clusterTitle(c.label)])));
@@ -68,16 +95,21 @@ export function mount(app) {
     // the table view
     const body = clear($('cluster-body'));
     if (!labels) { body.append(el('tr', {}, el('td', { colspan: 4, className: 'muted', text: 'No clusters yet.' }))); return; }
-    const members = new Map();
+    // examples: the three most confident members of each cluster (one pass, however many texts)
+    const best = new Map();
+    const p = state.probabilities;
     for (let i = 0; i < labels.length; i++) {
-      if (!members.has(labels[i])) members.set(labels[i], []);
-      members.get(labels[i]).push(i);
+      let top = best.get(labels[i]);
+      if (!top) { top = []; best.set(labels[i], top); }
+      if (top.length === 3 && !(p && p[i] > p[top[2]])) continue;
+      top.push(i);
+      top.sort((a, b) => (p ? p[b] - p[a] : 0) || a - b);
+      if (top.length > 3) top.pop();
     }
     const rows = sorted.map((c) => ({ label: c.label, size: c.size, keywords: c.keywords ?? [] }));
     if (noise) rows.push({ label: -1, size: noise, keywords: [] });
     for (const r of rows) {
-      // examples: the most confident members first
-      const idx = (members.get(r.label) ?? []).slice().sort((a, b) => (state.probabilities ? state.probabilities[b] - state.probabilities[a] : 0) || a - b);
+      const idx = best.get(r.label) ?? [];
       body.append(el('tr', { 'data-label': r.label },
         el('td', {}, el('span', { className: 'cluster-name' }, swatch(clusterColor(r.label)), clusterTitle(r.label))),
         el('td', { text: fmtInt(r.size) }),
@@ -87,7 +119,7 @@ export function mount(app) {
   }
   app.renderClusters = render;
 
-  app.on('reset', ({ texts }) => { fitSliders(texts.length); app.legendFocus = null; });
+  app.on('reset', ({ texts }) => { fitSliders(texts.length); app.legendFocus = null; legendOpen = false; $('legend-search').value = ''; });
   app.on('labels', () => { app.view.setLabels(state.labels, state.probabilities); render(); });
   app.on('keywords', render);
   app.on('map-opened', render);

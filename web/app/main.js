@@ -14,9 +14,14 @@ import * as map from './map.js';
 import * as clusters from './clusters.js';
 import * as exportbar from './exportbar.js';
 import * as openmap from './openmap.js';
+import * as colorby from './colorby.js';
+import * as filters from './filters.js';
+import * as selection from './selection.js';
+import * as cache from './cache.js';
+import * as urlstate from './urlstate.js';
 
 const app = createApp();
-for (const step of [input, model, embed, vector, similarity, map, clusters, exportbar, openmap]) step.mount(app);
+for (const step of [input, model, embed, vector, similarity, map, clusters, colorby, filters, selection, exportbar, openmap, cache, urlstate]) step.mount(app);
 app.setPhase('idle');
 
 // for the curious (and for tests): the page's state is inspectable from the console

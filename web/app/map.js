@@ -1,8 +1,10 @@
 // map.js — step 5, "The map": the UMAP layout drawn on a canvas (settling live while it is computed),
 // its controls (n_neighbors, min_dist), hover (the text), click (the nearest neighbours, from the
-// session), zoom, pan and search. The drawing itself is web/lib/mapview.js.
+// session), zoom, pan and search; what dragging does (pan, lasso, box). The drawing itself is
+// web/lib/mapview.js (Canvas 2D for small maps, WebGL2 for big ones). Colours, filters and the
+// selection are colorby.js, filters.js and selection.js; what stands out is app.applyEmphasis().
 
-import { $, el, clear, swatch, fmtInt } from './dom.js';
+import { $, el, clear, swatch, fmtInt, shorten } from './dom.js';
 import { MapView } from '../lib/mapview.js';
 import { clusterColor } from '../lib/palette.js';
 import { clusterTitle } from './exports.js';
@@ -15,6 +17,8 @@ export function mount(app) {
   const view = new MapView($('map'), {
     onHover: showTooltip,
     onClick: (hit) => showNeighbours(hit ? hit.index : -1),
+    onSelect: (sel) => app.onMapSelect?.(sel),
+    onViewChange: () => app.emit('view-changed', {}),
   });
   app.view = view;
 
@@ -89,6 +93,17 @@ export function mount(app) {
       tip.append(el('div', { className: 'tip-meta' }, swatch(clusterColor(label)),
         label < 0 ? 'noise' : `${clusterTitle(label)}${hit.probability < 1 ? ` · membership ${hit.probability.toFixed(2)}` : ''}`));
     }
+    // the row's other columns, the one the map is coloured by first
+    const cols = (state.columns ?? []).slice().sort((a, b) => (b.name === app.colorBy) - (a.name === app.colorBy));
+    if (cols.length) {
+      const dl = el('dl', { className: 'tip-cols' });
+      for (const c of cols.slice(0, 12)) {
+        const v = c.values[hit.index];
+        dl.append(el('dt', { text: c.name }), el('dd', { text: v === null || v === undefined ? '–' : shorten(String(v), 60) }));
+      }
+      if (cols.length > 12) dl.append(el('dt', { text: '…' }), el('dd', { text: `${cols.length - 12} more columns` }));
+      tip.append(dl);
+    }
     tip.hidden = false;
     const wrap = $('map-wrap').getBoundingClientRect();
     const tw = tip.offsetWidth, th = tip.offsetHeight;
@@ -103,7 +118,8 @@ export function mount(app) {
   function hideNeighbours() {
     $('neighbours-box').hidden = true;
     view.select(-1);
-    if (app.legendFocus == null) view.highlight(null);
+    app.neighbours = null;
+    app.applyEmphasis?.();
   }
 
   async function showNeighbours(i) {
@@ -118,9 +134,11 @@ export function mount(app) {
         // a map opened from a file has no vectors: use distance on the map instead
         const d = state.xy.dim, x0 = state.xy.data[i * d], y0 = state.xy.data[i * d + 1];
         list = [];
-        for (let j = 0; j < state.xy.n; j++) {
-          if (j === i) continue;
-          list.push({ index: j, score: Math.hypot(state.xy.data[j * d] - x0, state.xy.data[j * d + 1] - y0), distance: true });
+        // nearest on the map through the view's grid, widening the square until k are in it
+        for (let r = 4 / view.scale; r < 1e12; r *= 2) {
+          list = [];
+          view._forEachIn(x0 - r, y0 - r, x0 + r, y0 + r, (j) => { if (j !== i) list.push({ index: j, score: Math.hypot(view.xs[j] - x0, view.ys[j] - y0), distance: true }); });
+          if (list.length >= k || list.length >= state.xy.n - 1) break;
         }
         list.sort((a, b) => a.score - b.score);
         list = list.slice(0, k);
@@ -133,13 +151,16 @@ export function mount(app) {
     $('nb-of').textContent = state.texts[i];
     const ol = clear($('neighbours'));
     for (const r of list) {
-      ol.append(el('li', {},
+      const b = el('button', { type: 'button', className: 'nb-go', title: 'Show it on the map' },
         el('span', { className: 'nb-score', title: r.distance ? 'distance on the map' : 'cosine similarity', text: r.distance ? `d ${r.score.toFixed(2)}` : r.score.toFixed(3) }),
-        state.texts[r.index]));
+        state.texts[r.index]);
+      b.addEventListener('click', () => view.flyTo(r.index));
+      ol.append(el('li', {}, b));
     }
     $('neighbours-box').hidden = false;
     view.select(i);
-    view.highlight([i, ...list.map((r) => r.index)]);
+    app.neighbours = [i, ...list.map((r) => r.index)];
+    app.applyEmphasis();
   }
 
   // ------------------------------------------------------------------ controls
@@ -163,12 +184,54 @@ export function mount(app) {
     if (u.min_dist !== undefined) { $('min-dist').value = u.min_dist; $('min-dist-out').textContent = Number(u.min_dist).toFixed(2); }
   };
 
-  $('search').addEventListener('input', (e) => {
-    const q = e.target.value;
-    const hits = view.search(q);
+  // search: in slices that give the thread back, so a million texts never block the page
+  let searchRun = 0;
+  app.searchMask = null;
+  app.searchQuery = '';
+  async function runSearch(q) {
+    const mine = ++searchRun;
+    const needle = q.trim().toLowerCase();
     app.legendFocus = null;
-    $('search-count').textContent = q.trim() ? `${fmtInt(hits.length)} match${hits.length === 1 ? '' : 'es'}` : '';
-  });
+    app.neighbours = null;
+    if (!needle) { app.searchMask = null; app.searchQuery = ''; $('search-count').textContent = ''; app.applyEmphasis(); app.emit('search', {}); return; }
+    const texts = state.texts, n = texts.length;
+    const mask = new Uint8Array(n);
+    let hits = 0;
+    for (let a = 0; a < n; a += 50000) {
+      const b = Math.min(n, a + 50000);
+      for (let i = a; i < b; i++) if (texts[i].toLowerCase().includes(needle)) { mask[i] = 1; hits++; }
+      if (b < n) { await new Promise((r) => setTimeout(r, 0)); if (mine !== searchRun) return; }
+    }
+    app.searchMask = hits ? mask : new Uint8Array(n);
+    app.searchQuery = q;
+    $('search-count').textContent = `${fmtInt(hits)} match${hits === 1 ? '' : 'es'}`;
+    app.applyEmphasis();
+    app.emit('search', {});
+  }
+  app.runSearch = (q) => { $('search').value = q; return runSearch(q); };
+  $('search').addEventListener('input', (e) => runSearch(e.target.value));
+
+  /** What stands out on the map: the neighbours, else the legend's cluster, else the search. */
+  app.applyEmphasis = () => {
+    if (app.neighbours) { view.highlight(app.neighbours); return; }
+    if (app.legendFocus != null && state.labels) {
+      const m = new Uint8Array(state.labels.length);
+      for (let i = 0; i < m.length; i++) m[i] = state.labels[i] === app.legendFocus ? 1 : 0;
+      view.highlightMask(m);
+      return;
+    }
+    view.highlightMask(app.searchMask);
+  };
+
+  // what dragging does
+  const modes = ['pan', 'lasso', 'box'];
+  app.setMapMode = (mode) => {
+    view.mode = mode;
+    for (const m of modes) $(`mode-${m}`).setAttribute('aria-pressed', String(m === mode));
+    $('map').classList.toggle('mode-select', mode !== 'pan');
+  };
+  for (const m of modes) $(`mode-${m}`).addEventListener('click', () => app.setMapMode(m));
+  $('select-view').addEventListener('click', (e) => view.selectInView(e.shiftKey));
   $('zoom-in').addEventListener('click', () => view.zoomBy(1.4));
   $('zoom-out').addEventListener('click', () => view.zoomBy(1 / 1.4));
   $('zoom-fit').addEventListener('click', () => view.fitView());
@@ -178,5 +241,8 @@ export function mount(app) {
     view.setData({ xy: state.xy, labels: state.labels, probabilities: state.probabilities, texts: state.texts });
     $('map-empty').hidden = true;
     $('search').disabled = false;
+    $('select-view').disabled = false;
   });
+  app.on('layout', () => { $('select-view').disabled = false; });
+  app.on('reset', () => { app.searchMask = null; app.searchQuery = ''; $('search').value = ''; $('search-count').textContent = ''; });
 }

@@ -4,6 +4,7 @@
 
 import { fmtInt } from './dom.js';
 import { clusterSizes } from '../lib/session.js';
+import { isMapBinary, parseMapBinaryAsync } from '../lib/mapbinary.js';
 
 export function mount(app) {
   const { api, state } = app;
@@ -11,7 +12,8 @@ export function mount(app) {
     app.hideError();
     let m;
     try {
-      m = api.parseMapFile(new TextDecoder().decode(bytes));
+      // a binary map (big maps) is read in slices that give the thread back; JSON in one parse
+      m = isMapBinary(bytes) ? await parseMapBinaryAsync(bytes) : api.parseMapFile(new TextDecoder().decode(bytes));
     } catch (e) {
       app.error(`${name}: ${e.message}`);
       return;
@@ -24,12 +26,13 @@ export function mount(app) {
       outlierScores: m.outlier_scores ? Float32Array.from(m.outlier_scores) : null, condensedTree: null,
       clusters: m.clusters.length ? m.clusters.map((c) => ({ label: c.label, size: c.size, keywords: c.keywords ?? [] })) : clusterSizes(labels),
       modelName: m.model ?? null, params: m.params ?? { umap: {}, hdbscan: {} },
+      columns: m.columns ?? [], source: { name, textField: null },
     });
     app.emit('reset', { texts: m.texts });
-    app.setTexts(m.texts);
+    app.setTexts(m.texts, null, { columns: state.columns, name, keepAll: true });
     app.setHdbscanControls(state.params.hdbscan ?? {}, m.n);
     app.setUmapControls(state.params.umap ?? {});
-    app.emit('map-opened', { name });
+    app.emit('map-opened', { name, bytes });
     app.setPhase('ready');
     app.status(`Opened ${name}: ${fmtInt(m.n)} texts, ${state.clusters.length} clusters${state.modelName ? ` (made with ${state.modelName})` : ''}. ` +
       'The clusters can be changed here; to change the layout, embed the texts again.');

@@ -5,13 +5,14 @@
 import { $, el, clear, fmtInt, shorten } from './dom.js';
 import { fillTextSelect, emptyTextSelect } from './vector.js';
 
-const SHOWN = 25;
 
 export function mount(app) {
   let req = 0;
 
   /** @param {number|string} query a text's index, or a sentence of one's own */
+  let lastQuery = 0;
   async function show(query) {
+    lastQuery = query;
     if (!app.state.vectors || !app.session) return;
     const mine = ++req;
     const texts = app.state.texts;
@@ -28,7 +29,7 @@ export function mount(app) {
       $('sim-caption').textContent = `Compared with: “${typeof query === 'string' ? query : shorten(texts[i], 120)}”` +
         (typeof query === 'string' ? ' (your sentence)' : '');
       const order = Array.from(scores.keys()).filter((j) => Number.isFinite(scores[j])).sort((a, b) => scores[b] - scores[a] || a - b);
-      const shown = order.slice(0, SHOWN);
+      const shown = order.slice(0, Number($('sim-length').value) || 25);
       const body = clear($('sim-body'));
       shown.forEach((j, rank) => {
         const s = scores[j];
@@ -62,6 +63,8 @@ export function mount(app) {
     clear($('sim-body'));
   });
   $('query-select').addEventListener('change', (e) => show(Number(e.target.value)));
+  // the table's length is the reader's choice; the last comparison is shown again at that length
+  $('sim-length').addEventListener('change', () => show(lastQuery));
   $('query-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const q = $('query-text').value.trim();

@@ -12,8 +12,11 @@
 //   "probabilities": [number, ...],                     // HDBSCAN membership strength, 0..1
 //   "outlier_scores": [number, ...],                    // GLOSH, 0..1 (optional)
 //   "clusters": [{"label": int, "size": int, "keywords": [{"word": string, "score": number}]}],
+//   "columns": [{"name": string, "type": "number"|"string", "values": [...]}]  // the other columns of
+//                                                       // the input rows (optional; null = no value)
 //   "vectors": {"encoding": "int8", "dim": d, "scale": [number, ...], "data": base64}   // optional
 // }
+// Big maps have a binary form with the same content (the vectors aside): mapbinary.js.
 // "vectors" (opt-in: createMapFile({vectors}), `embedscape map --vectors`) keeps the texts' embeddings
 // compactly, so that a reader's sentence can be placed on the map without embedding its texts again:
 // row i is int8 values q (base64 of n*d bytes, row-major) times scale[i] (= max |v| / 127 of the row,
@@ -93,7 +96,8 @@ const round = (v, digits) => {
  * @param {{texts: string[], xy: {data: Float32Array, n: number, dim: number}, labels: ArrayLike<number>,
  *   probabilities?: ArrayLike<number>, outlierScores?: ArrayLike<number>,
  *   clusters?: {label: number, size: number, keywords: {word: string, score: number}[]}[],
- *   params?: object, model?: string|null, vectors?: {data: ArrayLike<number>, n: number, dim: number}}} m
+ *   params?: object, model?: string|null, columns?: {name: string, type: 'number'|'string', values: (string|number|null)[]}[],
+ *   vectors?: {data: ArrayLike<number>, n: number, dim: number}}} m
  *   vectors: the texts' embeddings, stored compactly (see "vectors" above)
  */
 export function createMapFile(m) {
@@ -125,6 +129,7 @@ export function createMapFile(m) {
     clusters,
   };
   if (m.outlierScores) out.outlier_scores = Array.from(m.outlierScores, (v) => round(v, 5));
+  if (m.columns?.length) out.columns = m.columns.map((c) => ({ name: c.name, type: c.type, values: Array.from(c.values, (v) => (v === undefined ? null : v)) }));
   if (m.vectors) {
     if (m.vectors.n !== n) throw new EmbedscapeError(`map: ${n} texts but ${m.vectors.n} vectors`);
     out.vectors = encodeVectors(m.vectors);
@@ -251,6 +256,7 @@ export function parseMapFile(input) {
   const clusters = (m.clusters ?? []).map((c, i) => checkCluster(c, i, n, seen));
   if (m.model !== undefined && m.model !== null && typeof m.model !== 'string') fail('"model"', 'a string or null', m.model);
   if (m.created !== undefined && typeof m.created !== 'string') fail('"created"', 'a string', m.created);
+  if (m.columns !== undefined) checkColumns(m.columns, n);
   const data = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) { data[2 * i] = x[i]; data[2 * i + 1] = y[i]; }
   return {
@@ -259,4 +265,31 @@ export function parseMapFile(input) {
     clusters, params: checkParams(m.params), n, xy: { data, n, dim: 2 }, labelsArray,
     vectorsMatrix: m.vectors === undefined ? null : decodeVectors(m.vectors, n),
   };
+}
+
+/**
+ * Checks the "columns" of a map: an array of {name: non-empty string (each once), type: "number" |
+ * "string", values: n entries, numbers (finite) or strings as the type says, or null}.
+ * Throws EmbedscapeError naming the column and the index.
+ */
+export function checkColumns(columns, n) {
+  if (!Array.isArray(columns)) throw new EmbedscapeError('map file: "columns" must be an array');
+  const names = new Set();
+  columns.forEach((c, k) => {
+    const at = `columns[${k}]`;
+    if (!c || typeof c !== 'object' || Array.isArray(c)) throw new EmbedscapeError(`map file: ${at} must be an object {name, type, values}`);
+    if (typeof c.name !== 'string' || !c.name) throw new EmbedscapeError(`map file: ${at}.name must be a non-empty string`);
+    if (names.has(c.name)) throw new EmbedscapeError(`map file: ${at}.name "${c.name}" is used twice`);
+    names.add(c.name);
+    if (c.type !== 'number' && c.type !== 'string') throw new EmbedscapeError(`map file: ${at}.type must be "number" or "string", got ${JSON.stringify(c.type)}`);
+    if (!Array.isArray(c.values) || c.values.length !== n) throw new EmbedscapeError(`map file: ${at}.values must be an array of ${n} entries like "texts"`);
+    for (let i = 0; i < n; i++) {
+      const v = c.values[i];
+      if (v === null) continue;
+      if (c.type === 'number' ? !(typeof v === 'number' && Number.isFinite(v)) : typeof v !== 'string') {
+        throw new EmbedscapeError(`map file: ${at}.values[${i}] must be ${c.type === 'number' ? 'a finite number' : 'a string'} or null, got ${JSON.stringify(v)?.slice(0, 40)}`);
+      }
+    }
+  });
+  return columns;
 }

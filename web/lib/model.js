@@ -73,10 +73,14 @@ export async function loadModel(source, opts = {}) {
     const folder = await openModelSource(source, o);
     const { name, files } = await blobFiles(folder, o);
     o.onProgress?.({ status: 'load', done: 0, total: pool.size, workers: pool.size });
-    const infos = await pool.broadcast(OP.BERT_LOAD, { id, files, dtype: o.dtype }, { signal: o.signal });
+    await pool.start();
+    // worker 0 also fingerprints the files (a SHA-256 over them: the model's identity for caches)
+    const infos = await Promise.all(Array.from({ length: pool.size }, (_, w) =>
+      pool.run(OP.BERT_LOAD, { id, files, dtype: o.dtype, fingerprint: w === 0 }, { worker: w, signal: o.signal })));
+    const { fingerprint, ...config } = infos[0];
     // the files are not kept here: a worker that has to load the model again reads them again
-    const model = new Model({ id, name, config: infos[0], pool, ownPool, folder, dtype: o.dtype });
-    o.onProgress?.({ status: 'ready', done: pool.size, total: pool.size, config: infos[0] });
+    const model = new Model({ id, name, config, fingerprint, pool, ownPool, folder, dtype: o.dtype });
+    o.onProgress?.({ status: 'ready', done: pool.size, total: pool.size, config });
     return model;
   } catch (e) {
     await pool.broadcast(OP.BERT_FREE, { id }).catch(() => {});
@@ -112,10 +116,12 @@ export function shareBoundaries(texts, k) {
 const EMBED_CALL = { signal: RUN_OPTIONS.signal, onProgress: RUN_OPTIONS.onProgress };
 
 export class Model {
-  constructor({ id, name, config, pool, ownPool, folder, dtype }) {
+  constructor({ id, name, config, fingerprint, pool, ownPool, folder, dtype }) {
     this.id = id;
     this.name = name;
     this.config = config;
+    /** SHA-256 over the folder's files (null without Web Crypto): `${name}|${config.dtype}|${fingerprint}` names this model's vectors */
+    this.fingerprint = fingerprint ?? null;
     this.dim = config.hidden;
     this.pool = pool;
     this._ownPool = ownPool;

@@ -88,10 +88,24 @@ export class Session {
     this.texts = list.slice();
     this._textsVersion++;
     this._given = null;
+    this._known = null;
     this._layoutGiven = 0;
     this._vectorsSource = this.model ? this.model.id : null;
     this.result = emptyResult();
     this.result.texts = this.texts;
+  }
+
+  /**
+   * Vectors known already (a cache) for some of the current texts, computed by this session's model:
+   * rows (text indices) and data (rows.length x dim, row by row). The next run embeds only the others.
+   * @param {ArrayLike<number>} rows @param {Float32Array} data
+   */
+  setKnownVectors(rows, data) {
+    if (!this.model) throw new EmbedscapeError('setKnownVectors: this session has no model (use setVectors)');
+    const dim = this.model.dim, r = Int32Array.from(rows);
+    if (!(data instanceof Float32Array) || data.length !== r.length * dim) throw new EmbedscapeError(`setKnownVectors: ${r.length} rows need ${r.length * dim} numbers, got ${data?.length}`);
+    for (const i of r) if (!(i >= 0 && i < this.texts.length)) throw new EmbedscapeError(`setKnownVectors: row ${i} is not a text of this session (0..${this.texts.length - 1})`);
+    this._known = r.length ? { rows: r, data } : null;
   }
 
   /** Vectors computed elsewhere (a .npy, a cache) for the current texts: the session does not embed them. */
@@ -257,6 +271,7 @@ export class Session {
     }
     const model = this.model;
     if (!model) throw new EmbedscapeError('this session has no model to embed its texts with (createSession({model}) or setVectors)');
+    if (this._known) return this._embedMissing(signal, onProgress);
     const size = this.pool.size;
     const bounds = shareBoundaries(this.texts, Math.min(size, n));
     const shares = bounds.length - 1;
@@ -286,6 +301,37 @@ export class Session {
       report();
     }));
   }
+
+  /** Puts the known vectors in, then embeds the other texts over the workers and puts theirs. */
+  async _embedMissing(signal, onProgress) {
+    const { rows, data } = this._known;
+    const n = this.texts.length, dim = this.model.dim;
+    const known = new Uint8Array(n);
+    for (const i of rows) known[i] = 1;
+    // runs of consecutive rows go in as one block each
+    const putRuns = async (idx, rowsData) => {
+      for (let a = 0; a < idx.length;) {
+        let b = a + 1;
+        while (b < idx.length && idx[b] === idx[b - 1] + 1) b++;
+        await this._call(OP.SESSION_PUT_VECTORS, { start: idx[a], data: rowsData.slice(a * dim, b * dim) }, signal);
+        a = b;
+      }
+    };
+    const order = Array.from(rows.keys()).sort((a, b) => rows[a] - rows[b]);
+    const sortedRows = order.map((k) => rows[k]);
+    const sortedData = new Float32Array(order.length * dim);
+    order.forEach((k, j) => sortedData.set(data.subarray(k * dim, (k + 1) * dim), j * dim));
+    await putRuns(sortedRows, sortedData);
+    const missing = [];
+    for (let i = 0; i < n; i++) if (!known[i]) missing.push(i);
+    if (!missing.length) return;
+    const texts = missing.map((i) => this.texts[i]);
+    const r = await this.model.embed(texts, { signal, onProgress: (p) => onProgress?.({ ...p, status: 'embed' }) });
+    await putRuns(missing, r.data);
+  }
+
+  /** The vectors of some texts: Float32Array (rows.length x dim), e.g. to keep them in a cache. */
+  vectorsOf(rows) { return this._query('rows', { rows: Array.from(rows) }); }
 
   // ------------------------------------------------------------------ questions (answered in the worker)
 

@@ -16,6 +16,8 @@ import { OP } from '../lib/protocol.js';
 import { toBytes, filesToBytes } from '../lib/bytes.js';
 import { createTokenizer } from './tokenizer.js';
 
+const encoder = new TextEncoder();
+
 /** Tokens per chunk (wasm/src/bert.c CHUNK_TOKENS). */
 export const EMBED_CHUNK_TOKENS = 1024;
 
@@ -113,25 +115,69 @@ export function createBertModel(engine, files, opts = {}) {
       return { data: embedIds(ids, lengths), tokens: ids.length };
     },
     /**
-     * Embeds texts chunk by chunk (the batching rule above) into out (n*dim, default a new array);
-     * after each chunk, await hooks.onChunk({done, tokens}) may report progress or throw to stop.
+     * Embeds texts chunk by chunk (the batching rule above: es_bert_embed_chunk takes one chunk per
+     * call; the texts go into the engine once as UTF-8 and their ids never come out) into out (n*dim,
+     * default a new array); after each chunk, await hooks.onChunk({done, tokens}) may report progress or
+     * throw to stop.
      * @returns {Promise<{data: Float32Array, tokens: number}>}
      */
     async embedChunked(texts, out = new Float32Array(texts.length * dim), hooks = {}) {
       live();
       if (!tokenizer) throw new EmbedscapeError('the model folder has no tokenizer.json or vocab.txt');
-      const { ids, lengths } = tokenizer.encodeBatch(texts, config.maxSeqLength);
-      const n = lengths.length;
-      let q = 0, off = 0;
-      while (q < n) {
-        let q1 = q, t = 0;
-        while (q1 < n && (q1 === q || t + lengths[q1] <= EMBED_CHUNK_TOKENS)) t += lengths[q1++];
-        out.set(embedIds(ids.subarray(off, off + t), lengths.subarray(q, q1)), q * dim);
-        off += t;
-        q = q1;
-        await hooks.onChunk?.({ done: q, tokens: off });
+      const n = texts.length;
+      let cap = 0;
+      for (const t of texts) cap += t.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 code unit
+      const textPtr = engine.malloc(cap), lensPtr = engine.malloc(4 * n);
+      const outPtr = engine.malloc(4 * Math.max(1, n) * dim), lengthsPtr = engine.malloc(4 * n), usedPtr = engine.malloc(4);
+      try {
+        const heap = engine.u8; // no allocation until the calls below: the view stays valid
+        let off = 0;
+        for (let i = 0; i < n; i++) {
+          const { written } = texts[i].length ? encoder.encodeInto(texts[i], heap.subarray(textPtr + off, textPtr + cap)) : { written: 0 };
+          engine.i32[(lensPtr >>> 2) + i] = written;
+          off += written;
+        }
+        let q = 0, bytes = 0, tokens = 0;
+        while (q < n) {
+          engine.call('es_bert_embed_chunk', ptr, tokenizer.ptr, textPtr + bytes, lensPtr + 4 * q, n - q, EMBED_CHUNK_TOKENS,
+            outPtr + 4 * q * dim, lengthsPtr + 4 * q, usedPtr);
+          const used = engine.getI32(usedPtr);
+          for (let i = q; i < q + used; i++) { tokens += engine.i32[(lengthsPtr >>> 2) + i]; bytes += engine.i32[(lensPtr >>> 2) + i]; }
+          q += used;
+          await hooks.onChunk?.({ done: q, tokens });
+        }
+        out.set(engine.f32.subarray(outPtr >>> 2, (outPtr >>> 2) + n * dim));
+        return { data: out, tokens };
+      } finally {
+        for (const p of [textPtr, lensPtr, outPtr, lengthsPtr, usedPtr]) engine.free(p);
       }
-      return { data: out, tokens: ids.length };
+    },
+    /**
+     * Tokenizes and embeds texts given as UTF-8 bytes, back to back (text i is lens[i] bytes), in one
+     * engine call, so the token ids never cross into JS: the same vectors as embedTexts.
+     * @param {Uint8Array} bytes @param {ArrayLike<number>} lens
+     * @returns {{data: Float32Array, lengths: Int32Array, tokens: number}} data (n*dim); ids per text
+     */
+    embedUtf8(bytes, lens) {
+      live();
+      if (!tokenizer) throw new EmbedscapeError('the model folder has no tokenizer.json or vocab.txt');
+      if (!(bytes instanceof Uint8Array)) throw new EmbedscapeError('embedUtf8: bytes must be a Uint8Array');
+      const n = lens?.length;
+      if (!Number.isInteger(n)) throw new EmbedscapeError('embedUtf8: lens must be an array of byte counts');
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        if (!Number.isInteger(lens[i]) || lens[i] < 0) throw new EmbedscapeError(`embedUtf8: lens[${i}] must be a whole number >= 0, got ${lens[i]}`);
+        total += lens[i];
+      }
+      if (total > bytes.length) throw new EmbedscapeError(`embedUtf8: lens add up to ${total} bytes but ${bytes.length} were given`);
+      return engine.scoped((alloc, copy) => {
+        const out = alloc(n * dim * 4), lengthsPtr = alloc(n * 4);
+        engine.call('es_bert_embed_texts', ptr, tokenizer.ptr, copy(bytes.subarray(0, total)), copy(Int32Array.from(lens)), n, out, lengthsPtr);
+        const lengths = engine.readI32(lengthsPtr, n);
+        let tokens = 0;
+        for (let i = 0; i < n; i++) tokens += lengths[i];
+        return { data: engine.readF32(out, n * dim), lengths, tokens };
+      });
     },
     /** Last hidden state (n_tok, dim) of one text's ids. */
     hidden(ids) {
@@ -151,6 +197,19 @@ export function createBertModel(engine, files, opts = {}) {
   };
 }
 
+/**
+ * SHA-256 over every file of the folder (name, size and the SHA-256 of its bytes, in name order): what
+ * tells two models apart for a cache, whatever their folders are called. Null without Web Crypto.
+ */
+async function fingerprintOf(files) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return null;
+  const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+  const parts = [];
+  for (const name of Object.keys(files).sort()) parts.push(`${name}:${files[name].length}:${hex(await subtle.digest('SHA-256', files[name]))}`);
+  return hex(await subtle.digest('SHA-256', encoder.encode(parts.join('\n'))));
+}
+
 // ------------------------------------------------------------------ worker operations
 // A model lives in the worker's state under `bert:<id>` until OP.BERT_FREE.
 
@@ -163,13 +222,13 @@ export function loadedModel(ctx, id) {
 
 export const bertOps = {
   /** {id, files, dtype} -> the model's config. Files may be Blobs: each worker reads its own copy. */
-  [OP.BERT_LOAD]: async (ctx, { id, files, dtype }) => {
+  [OP.BERT_LOAD]: async (ctx, { id, files, dtype, fingerprint }) => {
     const bytes = await filesToBytes(files);
     ctx.state.get(`bert:${id}`)?.free();
     ctx.state.delete(`bert:${id}`);
     const m = createBertModel(ctx.engine, bytes, { dtype });
     ctx.state.set(`bert:${id}`, m);
-    return m.config;
+    return fingerprint ? { ...m.config, fingerprint: await fingerprintOf(bytes) } : m.config;
   },
   /** {id, texts} -> {data: Float32Array (n*dim), tokens}; progress {status: 'embed', done, total, tokens} per chunk. */
   [OP.BERT_EMBED]: async (ctx, { id, texts }) => {

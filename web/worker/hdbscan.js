@@ -3,6 +3,12 @@
 // scores and the condensed tree. hdbscanPrepare builds the spanning tree (it depends on minSamples
 // only); hdbscanSelect cuts it for a minClusterSize (cheap, O(n)); hdbscanRun does both. The main-side
 // API is web/lib/hdbscan.js (hdbscan, createClusterer); options are web/lib/options.js HDBSCAN_OPTIONS.
+//
+//   // min_samples slider: neighbours once for the largest min_samples, then a tree per value
+//   const nb = hdbscanNeighbors(engine, xy, { kMax: 100 });
+//   const t7 = hdbscanPrepareFromNeighbors(engine, nb, { minSamples: 7 });   // same tree as hdbscanPrepare
+//   const r = hdbscanSelect(engine, t7, { minClusterSize: 15 });
+//   hdbscanFree(engine, t7); hdbscanNeighborsFree(engine, nb);
 
 import { EmbedscapeError } from './engine.js';
 import { OP } from '../lib/protocol.js';
@@ -75,6 +81,62 @@ export function hdbscanPrepare(engine, points, opts) {
     engine.call('es_hdbscan_create', x, m.n, m.dim, minSamples, algorithm, out);
     return { ptr: engine.getU32(out), n: m.n };
   });
+}
+
+/**
+ * Neighbours of points for many min_samples: exact duplicates collapsed, a kd-tree and each distinct
+ * point's kMax nearest others, kept inside the engine (about 4 * kMax bytes per point). Free with
+ * hdbscanNeighborsFree; trees made from it stay valid after.
+ * @param {import('./engine.js').Engine} engine
+ * @param {{data: Float32Array, n: number, dim: number} | number[][]} points
+ * @param {{kMax: number}} opts kMax: the largest minSamples to be asked for (the slider's maximum)
+ * @returns {{ptr: number, n: number, kMax: number, nDistinct: number, bytes: number}}
+ */
+export function hdbscanNeighbors(engine, points, opts) {
+  const m = toMatrix(points, 'points', { minRows: 0 });
+  const kMax = intOpt(opts?.kMax, 'kMax', 1);
+  if (m.n < 1) throw new EmbedscapeError('HDBSCAN needs at least one point');
+  return engine.scoped((alloc, copy) => {
+    const x = copy(m.data.subarray(0, m.n * m.dim));
+    const out = alloc(4);
+    engine.call('es_hdbscan_neighbors_create', x, m.n, m.dim, kMax, out);
+    const ptr = engine.getU32(out);
+    return { ptr, n: m.n, kMax, nDistinct: engine.raw('es_hdbscan_neighbors_n_distinct', ptr), bytes: engine.raw('es_hdbscan_neighbors_bytes', ptr) };
+  });
+}
+
+/** Frees neighbours from hdbscanNeighbors (trees made from them stay valid). */
+export function hdbscanNeighborsFree(engine, nb) {
+  if (nb && nb.ptr) engine.raw('es_hdbscan_neighbors_free', nb.ptr);
+  if (nb) nb.ptr = 0;
+}
+
+/**
+ * The tree for one minSamples (<= kMax) from kept neighbours: the same tree, edge order and labels as
+ * hdbscanPrepare on the same points, without the neighbour search. Returns a handle {ptr, n, bytes}
+ * for hdbscanSelect, freed with hdbscanFree; bytes = the tree's memory in the engine (hdbscanBytes
+ * tells it again after a selection, whose results the handle also holds).
+ * @param {import('./engine.js').Engine} engine
+ * @param {{ptr: number, n: number, kMax: number}} nb from hdbscanNeighbors
+ * @param {{minSamples: number, algorithm?: string}} opts
+ */
+export function hdbscanPrepareFromNeighbors(engine, nb, opts) {
+  if (!nb || !nb.ptr) throw new EmbedscapeError('these neighbours were freed');
+  const minSamples = intOpt(opts?.minSamples, 'minSamples', 1);
+  const algorithm = ALGORITHMS[opts.algorithm ?? 'auto'];
+  if (algorithm === undefined) throw new EmbedscapeError(`unknown algorithm '${opts.algorithm}'`);
+  return engine.scoped((alloc) => {
+    const out = alloc(4);
+    engine.call('es_hdbscan_create_from_neighbors', nb.ptr, minSamples, algorithm, out);
+    const ptr = engine.getU32(out);
+    return { ptr, n: nb.n, bytes: engine.raw('es_hdbscan_bytes', ptr) };
+  });
+}
+
+/** Heap bytes a handle holds in the engine: its tree and its last selection's results. */
+export function hdbscanBytes(engine, handle) {
+  if (!handle || !handle.ptr) throw new EmbedscapeError('this clusterer was disposed');
+  return engine.raw('es_hdbscan_bytes', handle.ptr);
 }
 
 /** Frees a handle from hdbscanPrepare. */

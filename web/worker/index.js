@@ -5,4 +5,7 @@ export { createTokenizer } from './tokenizer.js';
 export { createBertModel, EMBED_CHUNK_TOKENS } from './bert.js';
 export { similarityMatrixWith, similarityToWith, topKWith, topKAllWith, kernelSelfTestWith } from './similarity.js';
 export { runUmapWith, knnSearchWith, findAbParamsWith } from './umap.js';
-export { hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanRun, normalizeHdbscanOptions } from './hdbscan.js';
+export {
+  hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanRun, normalizeHdbscanOptions,
+  hdbscanNeighbors, hdbscanNeighborsFree, hdbscanPrepareFromNeighbors, hdbscanBytes,
+} from './hdbscan.js';

@@ -191,6 +191,12 @@ const stages = {
 const queries = {
   /** {i} -> Float32Array (dim) */
   vector: (ctx, s, { i }) => s.row(i),
+  /** {rows: number[]} -> Float32Array (rows.length x dim), the vectors of those texts */
+  rows: (ctx, s, { rows }) => {
+    const v = s.vectors, out = new Float32Array(rows.length * s.dim);
+    rows.forEach((i, k) => out.set(s.row(i), k * s.dim));
+    return v && out;
+  },
   /** {query: row index | Float32Array, k} -> [{index, score}] best first (a row query leaves itself out) */
   similar: (ctx, s, { query, k }) => topKWith(ctx.engine, s.vectors, query, Math.min(k ?? s.n, s.n)),
   /** {query} -> Float32Array (n) */
