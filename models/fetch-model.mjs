@@ -127,8 +127,11 @@ function networkMessage(url, e) {
 
 // ------------------------------------------------------------------------------------------ Hub route
 
-class Hub {
-  constructor({ hub, model, revision, io, quiet, retries }) {
+/** One repository on the Hub: what its files are (describe) and their downloads (download). loadModel
+ * uses it too (web/lib/hub.node.js), with onProgress({file, loaded, total}) instead of printed lines. */
+export class Hub {
+  constructor({ hub, model, revision, io, quiet, retries, onProgress = null }) {
+    this.onProgress = onProgress;
     this.base = new URL(hub.endsWith('/') ? hub : hub + '/');
     this.model = model;
     this.revision = revision;
@@ -260,6 +263,7 @@ class Hub {
         done += value.length;
         if (!out.write(value)) await new Promise((res) => out.once('drain', res));
         bar.update(done);
+        this.onProgress?.({ file: label, loaded: done, total });
       }
     } catch (e) {
       throw Object.assign(new EmbedscapeError(`download broke off after ${fmtBytes(done)} (${e?.cause?.code ?? e?.code ?? e?.message ?? e})`), { retryable: true });

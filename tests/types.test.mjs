@@ -83,14 +83,23 @@ test('web/component/embedscape-map.d.ts declares exactly the exports, methods an
     const mod = await import(pathToFileURL(path.join(ROOT, 'web', 'component', 'embedscape-map.js')).href);
     compareNames(new Set(Object.keys(mod)), declaredValues(COMPONENT_DTS), 'embedscape-map.js');
 
-    // public methods (not _private) of the element = the methods its class declaration names
-    const runtime = new Set(Object.getOwnPropertyNames(mod.EmbedscapeMap.prototype).filter((k) => k !== 'constructor' && !k.startsWith('_')));
+    // public methods (not _private) of the element = the methods its class declaration names, and its
+    // attribute properties (accessors on the prototype) = the properties it declares writable
+    const proto = mod.EmbedscapeMap.prototype;
+    const own = Object.getOwnPropertyNames(proto).filter((k) => k !== 'constructor' && !k.startsWith('_'));
+    const runtime = new Set(own.filter((k) => typeof Object.getOwnPropertyDescriptor(proto, k).value === 'function'));
+    const accessors = new Set(own.filter((k) => Object.getOwnPropertyDescriptor(proto, k).set));
     const text = readFileSync(COMPONENT_DTS, 'utf8');
     const sf = ts.createSourceFile(COMPONENT_DTS, text, ts.ScriptTarget.ES2022, true);
     const cls = sf.statements.find((st) => ts.isClassDeclaration(st) && st.name?.text === 'EmbedscapeMap');
-    const declared = new Set(cls.members.filter((m) => ts.isMethodDeclaration(m) && !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static))
+    const instance = (m) => !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static);
+    const declared = new Set(cls.members.filter((m) => ts.isMethodDeclaration(m) && instance(m))
       .map((m) => m.name.getText(sf)).filter((k) => k !== 'addEventListener' && k !== 'removeEventListener'));
     compareNames(runtime, declared, 'EmbedscapeMap methods');
+    const writable = new Set(cls.members.filter((m) => ts.isPropertyDeclaration(m) && instance(m) && !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Readonly))
+      .map((m) => m.name.getText(sf)));
+    compareNames(accessors, writable, 'EmbedscapeMap attribute properties');
+    for (const a of accessors) assert.ok(mod.EmbedscapeMap.observedAttributes.includes(a) || a === 'loading', `${a} is an observed attribute`);
 
     // readMap's result has the properties of MapData
     const { createMapFile } = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.js')).href);
@@ -345,9 +354,12 @@ test('the objects and progress payloads the API really produces have the declare
   assert.ok(clusters.length > 0);
   conforms(clusters[0], d.of('ClusterKeywords'), 'clusterKeywords entry');
   if (clusters[0].keywords.length) conforms(clusters[0].keywords[0], d.of('Keyword'), 'Keyword');
-  const map = api.createMapFile({ texts, xy, labels: h.labels, probabilities: h.probabilities, outlierScores: h.outlierScores, clusters, model: model.name });
+  const map = api.createMapFile({ texts, xy, labels: h.labels, probabilities: h.probabilities, outlierScores: h.outlierScores, clusters, model: model.name, vectors });
   conforms(map, d.of('MapFile'), 'MapFile');
-  conforms(api.parseMapFile(JSON.stringify(map)), d.of('ParsedMapFile'), 'ParsedMapFile');
+  conforms(map.vectors, d.of('MapVectors'), 'MapVectors');
+  const parsed = api.parseMapFile(JSON.stringify(map));
+  conforms(parsed, d.of('ParsedMapFile'), 'ParsedMapFile');
+  conforms(parsed.vectorsMatrix, d.of('ResultMatrix'), 'ParsedMapFile.vectorsMatrix');
 
   // a session: its progress payloads and its result
   const session = await api.createSession({ model });

@@ -50,8 +50,20 @@ export type MatrixLike =
 /** A query for the similarity functions: a row index of the matrix, or a vector of `dim` numbers. */
 export type Query = number | Float32Array | Float64Array | readonly number[];
 
-/** Where a model folder is: a path (Node), a URL (http(s):, or file: in Node), files in memory, or an open Folder. */
+/**
+ * Where a model is: a folder path (Node), a URL (http(s):, or file: in Node), files in memory, an open
+ * Folder, or a Hugging Face Hub id ('sentence-transformers/all-MiniLM-L6-v2': downloaded once, into the
+ * browser's Cache Storage or Node's cache folder; a local folder of that name wins).
+ */
 export type ModelSource = string | URL | MemoryFolderSource | Folder;
+
+/** Where a model named by its Hub id is downloaded from. */
+export interface HubOptions {
+  /** the Hub's address (default: $HF_ENDPOINT in Node, else https://huggingface.co) */
+  hubUrl?: string;
+  /** branch, tag or commit of the repository (default 'main') */
+  revision?: string;
+}
 
 /**
  * Files held in memory, by name relative to the model folder (e.g. `'1_Pooling/config.json'`).
@@ -165,6 +177,8 @@ export interface Folder {
   size(file: string): Promise<number | null>;
   /** the folder on disk (Node) */
   path?: string;
+  /** the repository, for a folder of the Hugging Face Hub ('org/name') */
+  hubId?: string;
 }
 
 /** Opens a model folder: a path (Node), a URL, or files in memory ({files}). */
@@ -213,6 +227,19 @@ export interface MapFile {
   probabilities: number[];
   outlier_scores?: number[];
   clusters: MapCluster[];
+  /** the texts' vectors, when the map was saved with them (createMapFile({vectors}), `embedscape map --vectors`) */
+  vectors?: MapVectors;
+}
+
+/**
+ * A map's vectors, compactly: row i is int8 values times scale[i] (max |v| / 127 of the row), the
+ * n*dim int8 values base64-encoded row-major; about 0.52 KB per text at 384 dimensions.
+ */
+export interface MapVectors {
+  encoding: 'int8';
+  dim: number;
+  scale: number[];
+  data: string;
 }
 
 /** A map as parseMapFile accepts it: the required fields, the rest optional. */
@@ -230,6 +257,8 @@ export interface CreateMapFileInput {
   clusters?: MapCluster[];
   params?: MapParams;
   model?: string | null;
+  /** the texts' embeddings, to store compactly (see MapVectors) */
+  vectors?: Matrix;
 }
 
 /** A validated map with typed arrays added. */
@@ -240,6 +269,8 @@ export interface ParsedMapFile extends Omit<MapFile, 'created' | 'model' | 'para
   n: number;
   xy: ResultMatrix;
   labelsArray: I32Array;
+  /** the stored vectors, decoded (null when the map has none) */
+  vectorsMatrix: ResultMatrix | null;
 }
 
 /**
@@ -253,6 +284,11 @@ export declare function createMapFile(m: CreateMapFileInput): MapFile;
  * first violation, e.g. `map file: labels[17] must be an integer >= -1, got "x"`.
  */
 export declare function parseMapFile(input: unknown): ParsedMapFile;
+/**
+ * A short Python script (sentence-transformers + umap-learn + hdbscan, the map's parameters and seed)
+ * that rebuilds the map from its texts: `python rebuild_map.py map.json [--vectors V.npy]`.
+ */
+export declare function pythonScript(map: Pick<MapFile, 'model' | 'params'> & { texts?: string[] }, opts?: { mapFile?: string; scriptFile?: string }): string;
 
 // =============================================================================================== tokenizer
 
@@ -281,8 +317,8 @@ export interface EncodeOptions {
   signal?: AbortSignal;
 }
 
-/** Loads the tokenizer of a model folder into one worker of the pool. */
-export declare function loadTokenizer(source: ModelSource, opts?: CallOptions): Promise<Tokenizer>;
+/** Loads the tokenizer of a model folder (or Hub id: only its tokenizer files are downloaded) into one worker of the pool. */
+export declare function loadTokenizer(source: ModelSource, opts?: CallOptions & HubOptions): Promise<Tokenizer>;
 
 // =============================================================================================== model
 
@@ -313,7 +349,7 @@ export type LoadProgress =
   | { status: 'load'; done: number; total: number; workers: number }
   | { status: 'ready'; done: number; total: number; config: BertConfig };
 
-export interface LoadModelOptions extends CallOptions {
+export interface LoadModelOptions extends CallOptions, HubOptions {
   /** a private pool of this many workers, disposed with the model (default: the shared pool) */
   threads?: number;
   /** weights to compute with (default 'auto': as stored in the folder) */
@@ -359,7 +395,7 @@ export interface Model {
   dispose(): Promise<void>;
 }
 
-/** Loads a sentence-transformers model folder into every worker of a pool. */
+/** Loads a sentence-transformers model (a folder or a Hub id) into every worker of a pool. */
 export declare function loadModel(source: ModelSource, opts?: LoadModelOptions): Promise<Model>;
 
 // =============================================================================================== similarity
@@ -559,7 +595,7 @@ export declare function createClusterer(
 // =============================================================================================== keywords
 
 export interface KeywordOptions {
-  /** keywords per cluster (default 8) */
+  /** keywords per cluster (default 10) */
   topN?: number;
   /** words left out: 'english' (default), a list or Set of words, or null/false for none */
   stopWords?: 'english' | readonly string[] | ReadonlySet<string> | null | false;

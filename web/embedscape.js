@@ -22,5 +22,6 @@ export { hdbscan, createClusterer } from './lib/hdbscan.js';
 export { clusterKeywords } from './lib/keywords.js';
 export { createSession } from './lib/session.js';
 export { createMapFile, parseMapFile } from './lib/mapfile.js';
+export { pythonScript } from './lib/python.js';
 export { parseTexts, parseNpy, formatNpy } from './lib/io.js';
 export { UMAP_DEFAULTS, HDBSCAN_DEFAULTS } from './lib/options.js';

@@ -157,7 +157,7 @@ test('<embedscape-map> explains a missing or broken map file', async (t) => {
         const el = document.createElement('embedscape-map');
         el.setAttribute('loading', 'eager');
         const done = new Promise((r) => el.addEventListener('embedscape-error', (e) => r(e.detail.message)));
-        el.setAttribute('src', src);
+        el.src = src; // the property sets the attribute, which loads
         document.body.prepend(el);
         out.push(await done);
         out.push(el.shadowRoot.querySelector('.status').textContent);
@@ -168,6 +168,21 @@ test('<embedscape-map> explains a missing or broken map file', async (t) => {
     assert.match(msgs[0], /could not download .*no-such-map\.json: HTTP 404/);
     assert.match(msgs[1], /^Map not available: could not download/);
     assert.match(msgs[2], /docs\.html is not valid JSON/);
+    // every attribute is a property; URLs read back resolved, a Hub id as given, enumerations limited
+    const props = await page.evaluate(() => {
+      const el = document.createElement('embedscape-map');
+      const before = { src: el.src, model: el.model, theme: el.theme, loading: el.loading, label: el.label };
+      el.src = 'maps/a.json';
+      el.model = 'sentence-transformers/all-MiniLM-L6-v2';
+      el.theme = 'sepia';
+      el.label = 'Topics';
+      return { before, src: el.src, srcAttr: el.getAttribute('src'), model: el.model, theme: el.theme, themeAttr: el.getAttribute('theme'), label: el.label };
+    });
+    assert.deepEqual(props.before, { src: '', model: '', theme: 'auto', loading: 'lazy', label: '' });
+    assert.equal(props.src, `${server.url}/web/examples/maps/a.json`);
+    assert.equal(props.srcAttr, 'maps/a.json');
+    assert.equal(props.model, 'sentence-transformers/all-MiniLM-L6-v2');
+    assert.deepEqual([props.theme, props.themeAttr, props.label], ['auto', 'sepia', 'Topics']);
     // a map object given directly is shown without fetching; a bad one is refused with the reason,
     // shown to the reader, and the element stays usable for the next map
     const direct = await page.evaluate(async (map) => {

@@ -140,6 +140,11 @@ async function checkExports(page, { texts, legendRows }) {
   assert.equal(items, texts.length);
   assert.ok(md.includes(`- ${XSS}`) || !texts.includes(XSS), 'the HTML line is in the Markdown as written');
 
+  // the Python script carries the map's parameters (tests/python.test.mjs runs such a script)
+  const py = readFileSync(await saveDownload(page, '#export-py', 'export.py'), 'utf8');
+  assert.ok(py.includes(`UMAP_PARAMS = {"n_neighbors": ${map.params.umap.n_neighbors}, "min_dist": ${map.params.umap.min_dist}, `), 'the script has the map\'s UMAP parameters');
+  assert.ok(py.includes(`HDBSCAN_PARAMS = {"min_cluster_size": ${map.params.hdbscan.min_cluster_size}, "min_samples": ${map.params.hdbscan.min_samples}`), 'and its HDBSCAN parameters');
+
   const png = await saveDownload(page, '#export-png', 'export.png');
   assert.deepEqual([...readFileSync(png).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
   return { rows, map };

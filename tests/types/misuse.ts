@@ -50,5 +50,7 @@ export async function misuse(m: Matrix): Promise<void> {
   document.createElement('embedscape-map').addEventListener('embedscape-load', (e) => e.detail.points);
   // @ts-expect-error setMap takes a map object
   (document.querySelector('embedscape-map') as EmbedscapeMap).setMap([1, 2]);
+  // @ts-expect-error theme is one of auto, light, dark
+  (document.querySelector('embedscape-map') as EmbedscapeMap).theme = 'blue';
   void xy; void labels; void n;
 }

@@ -3,7 +3,7 @@
 
 import {
   loadModel, loadTokenizer, cosineSimilarity, similarityTo, topK, umap, hdbscan, createClusterer,
-  clusterKeywords, createMapFile, parseMapFile, parseTexts, parseNpy, formatNpy, createSession,
+  clusterKeywords, createMapFile, parseMapFile, pythonScript, parseTexts, parseNpy, formatNpy, createSession,
   WorkerPool, setDefaultPool, getDefaultPool, defaultThreads, EmbedscapeError, STATUS,
   UMAP_DEFAULTS, HDBSCAN_DEFAULTS, openFolder,
 } from '../../web/embedscape.js';
@@ -22,8 +22,9 @@ export const samePackage = (m: Matrix, el: EmbedscapeMap): [PackageMatrix, Packa
 export async function buildMap(texts: string[], log: (line: string) => void): Promise<MapFile> {
   setDefaultPool(new WorkerPool({ size: Math.min(4, defaultThreads()) }));
 
-  const model: Model = await loadModel('models/all-MiniLM-L6-v2/', {
+  const model: Model = await loadModel('sentence-transformers/all-MiniLM-L6-v2', {
     dtype: 'q8',
+    revision: 'main',
     onProgress: (p: LoadProgress) => {
       if (p.status === 'download') log(`${p.file}: ${p.done} / ${p.total} bytes`);
       else if (p.status === 'load') log(`loading into ${p.workers} workers`);
@@ -83,11 +84,14 @@ export async function buildMap(texts: string[], log: (line: string) => void): Pr
 
   const map: MapFile = createMapFile({
     texts, xy, labels: result.labels, probabilities: result.probabilities, outlierScores: result.outlierScores,
-    clusters, model: model.name, params: { umap: { n_neighbors: 15 }, hdbscan: { min_cluster_size: 25 } },
+    clusters, model: model.name, params: { umap: { n_neighbors: 15 }, hdbscan: { min_cluster_size: 25 } }, vectors,
   });
   await model.dispose();
   const back = parseMapFile(JSON.stringify(map));
   log(`${back.format} v${back.version}: ${back.n} points, first label ${back.labelsArray[0]}, x0 ${back.xy.data[0]}`);
+  if (back.vectorsMatrix) log(`${back.vectorsMatrix.dim} dimensions stored as ${map.vectors?.encoding}`);
+  const script: string = pythonScript(map, { mapFile: 'topics.map.json' });
+  log(script.split('\n')[0] ?? '');
   return map;
 }
 
@@ -132,7 +136,10 @@ export async function tokens(bytes: Uint8Array): Promise<void> {
 export function mountMap(container: HTMLElement, map: MapFile): EmbedscapeMap {
   const el = document.createElement('embedscape-map');
   el.setAttribute('src', 'topics.map.json');
-  el.setAttribute('theme', 'dark');
+  el.theme = 'dark';
+  el.model = 'sentence-transformers/all-MiniLM-L6-v2';
+  const src: string = el.src;
+  if (el.loading === 'lazy' && el.label === '') console.log(src);
   el.addEventListener('embedscape-load', (e) => console.log(`${e.detail.n} points, ${e.detail.clusters} clusters`));
   el.addEventListener('embedscape-error', (e) => console.error(e.detail.message));
   el.addEventListener('embedscape-place', (e: CustomEvent<EmbedscapePlaceDetail>) => {

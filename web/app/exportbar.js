@@ -1,13 +1,15 @@
 // exportbar.js — step 7, "Take it with you": the map as a picture (PNG with a title, the legend, the
 // settings and the model; SVG for print), a table, a saved map (JSON, or binary for big maps) and the
-// clusters as Markdown (the file formats are exports.js, web/lib/mapfile.js and web/lib/mapbinary.js).
+// clusters as Markdown, and a Python script that rebuilds the map (the file formats are exports.js,
+// web/lib/mapfile.js, web/lib/mapbinary.js and web/lib/python.js).
 
 import { $, download, fmtInt } from './dom.js';
 import { toCsv, toMarkdown, clusterTitle } from './exports.js';
 import { clusterColor, NOISE_COLOR } from '../lib/palette.js';
 import { formatMapBinaryAsync } from '../lib/mapbinary.js';
+import { pythonScript } from '../lib/python.js';
 
-const BUTTONS = ['export-png', 'export-csv', 'export-json', 'export-md', 'export-svg', 'export-bin'];
+const BUTTONS = ['export-png', 'export-csv', 'export-json', 'export-md', 'export-svg', 'export-bin', 'export-py'];
 
 function baseName() {
   const d = new Date();
@@ -65,6 +67,11 @@ export function mount(app) {
   $('export-json').addEventListener('click', () => {
     const m = app.api.createMapFile(mapData());
     download(new Blob([JSON.stringify(m)], { type: 'application/json' }), `${baseName()}.map.json`);
+  });
+  $('export-py').addEventListener('click', () => {
+    const name = baseName();
+    const py = pythonScript(app.api.createMapFile(mapData()), { mapFile: `${name}.map.json`, scriptFile: `${name}.py` });
+    download(new Blob([py], { type: 'text/x-python;charset=utf-8' }), `${name}.py`);
   });
   $('export-bin').addEventListener('click', async () => {
     try {

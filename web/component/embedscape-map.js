@@ -14,15 +14,18 @@
 //
 // Attributes:
 //   src      URL of the map JSON (relative to the page)
-//   model    optional: URL of a model folder; shows a box to place your own text on the map, embedded
-//            live in the reader's browser (loads embedscape.js and the model only when first used)
+//   model    optional: URL of a model folder, or a Hugging Face Hub id; shows a box to place your own
+//            text on the map, embedded live in the reader's browser (loads embedscape.js and the model
+//            only when first used)
 //   theme    auto (default: follows prefers-color-scheme) | light | dark
 //   loading  lazy (default: when scrolled near) | eager
 //   label    accessible name of the map (default: "Map of N texts in K clusters")
 // A map file is checked by parseMapFile (web/lib/mapfile.js) as hostile input; a bad one shows its
 // reason in place of the map and the element stays usable.
-// Properties and methods: .map (the map shown, parsed), .view (the MapView), setMap(json) (show a
-//   map object without fetching), search(query) → matching indices, fit(), reload().
+// Every attribute is also a property (el.src = 'other.map.json' loads another map; src and model read
+//   back resolved, as <img src> does). Properties and methods: .map (the map shown, parsed), .view (the
+//   MapView), setMap(json) (show a map object without fetching), search(query) → matching indices,
+//   fit(), reload().
 // Events: "embedscape-load" (detail {n, clusters}), "embedscape-error" (detail {message}),
 //   "embedscape-place" (detail {text, x, y, nearest}) after a reader's text was placed.
 //
@@ -244,6 +247,31 @@ export class EmbedscapeMap extends HTMLElement {
     else if (name === 'src') { this._loadedSrc = null; this._maybeLoad(); }
     else if (name === 'model') this._el.live.hidden = !value || !this.map;
     else if (name === 'label' && this.map) this._describe();
+  }
+
+  // ------------------------------------------------------------------ attributes as properties (as <img src> does)
+
+  /** The map JSON's URL, resolved against the document ('' without a src attribute). */
+  get src() { return this._url('src'); }
+  set src(v) { this.setAttribute('src', v); }
+  /** The model folder's URL (or Hub id), resolved like src; '' without a model attribute. */
+  get model() { return this._url('model'); }
+  set model(v) { this.setAttribute('model', v); }
+  /** 'auto' (default), 'light' or 'dark'. */
+  get theme() { const t = this.getAttribute('theme'); return t === 'light' || t === 'dark' ? t : 'auto'; }
+  set theme(v) { this.setAttribute('theme', v); }
+  /** 'lazy' (default) or 'eager'. */
+  get loading() { return this.getAttribute('loading') === 'eager' ? 'eager' : 'lazy'; }
+  set loading(v) { this.setAttribute('loading', v); }
+  /** The accessible name given ('' for the default one). */
+  get label() { return this.getAttribute('label') ?? ''; }
+  set label(v) { this.setAttribute('label', v); }
+
+  _url(name) {
+    const v = this.getAttribute(name);
+    if (v === null) return '';
+    if (name === 'model' && /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/.test(v)) return v; // a Hub id
+    try { return new URL(v, this.ownerDocument?.baseURI ?? location.href).href; } catch { return v; }
   }
 
   /** Loads `src` again. */
@@ -534,7 +562,7 @@ export class EmbedscapeMap extends HTMLElement {
   async _placeText(text) {
     text = text.trim();
     const out = this._el.liveOut;
-    const modelUrl = this.getAttribute('model');
+    const modelUrl = this.model;
     if (!text || !modelUrl || !this.map) return;
     const button = this._el.live.querySelector('button');
     button.disabled = true;
@@ -542,7 +570,7 @@ export class EmbedscapeMap extends HTMLElement {
       if (!this._live) {
         out.textContent = 'Loading the model…';
         const api = await import('../embedscape.js');
-        const model = await api.loadModel(new URL(modelUrl, this.ownerDocument?.baseURI ?? location.href).href);
+        const model = await api.loadModel(modelUrl);
         out.textContent = `Embedding the ${this.map.n} texts of the map (once)…`;
         // the map's texts are embedded into a session: their vectors stay in its worker, where the
         // nearest texts of a reader's sentence are found

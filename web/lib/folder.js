@@ -8,26 +8,31 @@
 //   const config = await f.readJson('config.json');          // object, or null when absent
 //   const weights = await f.read('model.safetensors', { onProgress: ({loaded, total}) => … });
 
-import { EmbedscapeError } from './errors.js';
+import { EmbedscapeError, abortError } from './errors.js';
 import { platform } from './platform.js';
 import { toBytes } from './bytes.js';
 
 export { TOKENIZER_FILES, BERT_FILES, MODEL_FILES } from './modelfiles.js';
 
 
-/** Reads a Response body with byte progress. */
-async function readResponse(res, onProgress) {
+/** Reads a Response body with byte progress; a fired signal stops it (rejecting with signal.reason). */
+export async function readResponse(res, onProgress, signal) {
   const total = Number(res.headers.get('content-length')) || 0;
-  if (!onProgress || !res.body || !res.body.getReader) return new Uint8Array(await res.arrayBuffer());
+  if (!res.body || !res.body.getReader) {
+    const b = new Uint8Array(await res.arrayBuffer());
+    onProgress?.({ loaded: b.length, total: b.length });
+    return b;
+  }
   const reader = res.body.getReader();
   const chunks = [];
   let loaded = 0;
   for (;;) {
+    if (signal?.aborted) { reader.cancel().catch(() => {}); throw abortError(signal); }
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
     loaded += value.length;
-    onProgress({ loaded, total });
+    onProgress?.({ loaded, total });
   }
   const out = new Uint8Array(loaded);
   let o = 0;
@@ -131,7 +136,7 @@ function urlFolder(url) {
       const r = await fetchFile(f, { signal: opts.signal });
       if (r.status === 404 || r.status === 410) return null;
       if (!r.ok) throw new EmbedscapeError(`could not download ${new URL(f, base).href}: HTTP ${r.status}`);
-      return readResponse(r, opts.onProgress);
+      return readResponse(r, opts.onProgress, opts.signal);
     },
   };
 }

@@ -15,13 +15,77 @@
 //                 "name": string, "description": string}],  // name and description optional
 //   "columns": [{"name": string, "type": "number"|"string", "values": [...]}]  // the other columns of
 //                                                       // the input rows (optional; null = no value)
+//   "vectors": {"encoding": "int8", "dim": d, "scale": [number, ...], "data": base64}   // optional
 // }
-// Big maps have a binary form with the same content: mapbinary.js.
+// Big maps have a binary form with the same content (the vectors aside): mapbinary.js.
+// "vectors" (opt-in: createMapFile({vectors}), `embedscape map --vectors`) keeps the texts' embeddings
+// compactly, so that a reader's sentence can be placed on the map without embedding its texts again:
+// row i is int8 values q (base64 of n*d bytes, row-major) times scale[i] (= max |v| / 127 of the row,
+// 7 significant digits): about 0.52 KB per text for 384 dimensions (4/3 bytes per value), within
+// scale/2 of the float32 vector in every component (cosine to it > 0.9999 for sentence embeddings).
 
 import { EmbedscapeError } from './errors.js';
 
 export const MAP_FORMAT = 'embedscape-map';
 export const MAP_VERSION = 1;
+
+export const VECTOR_ENCODING = 'int8';
+
+/** Bytes -> base64, in chunks (no Buffer: the same in browsers and Node). */
+function toBase64(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromBase64(text, where) {
+  let bin;
+  try { bin = atob(text); } catch { throw new EmbedscapeError(`${where}: "data" is not base64`); }
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * A matrix of vectors in the map's compact form: int8 per value with a scale per row.
+ * @param {{data: ArrayLike<number>, n: number, dim: number}} m
+ * @returns {{encoding: 'int8', dim: number, scale: number[], data: string}}
+ */
+export function encodeVectors(m) {
+  const { n, dim, data } = m;
+  const q = new Int8Array(n * dim);
+  const scale = new Array(n);
+  for (let i = 0; i < n; i++) {
+    let max = 0;
+    for (let j = 0; j < dim; j++) max = Math.max(max, Math.abs(data[i * dim + j]));
+    if (!Number.isFinite(max)) throw new EmbedscapeError(`map: vector ${i} has a value that is not finite`);
+    const s = max > 0 ? Number((max / 127).toPrecision(7)) : 0;
+    scale[i] = s;
+    for (let j = 0; j < dim; j++) q[i * dim + j] = s > 0 ? Math.max(-127, Math.min(127, Math.round(data[i * dim + j] / s))) : 0;
+  }
+  return { encoding: VECTOR_ENCODING, dim, scale, data: toBase64(new Uint8Array(q.buffer)) };
+}
+
+/** The vectors of a map's "vectors" field as a float32 Matrix (n rows), checked. */
+export function decodeVectors(v, n) {
+  const where = 'map file: "vectors"';
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new EmbedscapeError(`${where} must be an object {encoding, dim, scale, data}`);
+  if (v.encoding !== VECTOR_ENCODING) throw new EmbedscapeError(`${where}: encoding ${JSON.stringify(v.encoding)} is not supported (this build reads "${VECTOR_ENCODING}")`);
+  if (!Number.isInteger(v.dim) || v.dim < 1 || v.dim > 65536) throw new EmbedscapeError(`${where}: "dim" must be a whole number from 1 to 65536, got ${JSON.stringify(v.dim)}`);
+  if (!Array.isArray(v.scale) || v.scale.length !== n) throw new EmbedscapeError(`${where}: "scale" must have ${n} entries like "texts"`);
+  const bad = v.scale.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0);
+  if (bad >= 0) throw new EmbedscapeError(`${where}: scale ${bad} must be a finite number >= 0, got ${JSON.stringify(v.scale[bad])}`);
+  if (typeof v.data !== 'string') throw new EmbedscapeError(`${where}: "data" must be a base64 string`);
+  const bytes = fromBase64(v.data, where);
+  if (bytes.length !== n * v.dim) throw new EmbedscapeError(`${where}: "data" holds ${bytes.length} values, expected ${n} texts x ${v.dim} dimensions = ${n * v.dim}`);
+  const q = new Int8Array(bytes.buffer);
+  const data = new Float32Array(n * v.dim);
+  for (let i = 0; i < n; i++) {
+    const s = v.scale[i];
+    for (let j = 0; j < v.dim; j++) data[i * v.dim + j] = q[i * v.dim + j] * s;
+  }
+  return { data, n, dim: v.dim };
+}
 
 const round = (v, digits) => {
   const f = 10 ** digits;
@@ -33,7 +97,9 @@ const round = (v, digits) => {
  * @param {{texts: string[], xy: {data: Float32Array, n: number, dim: number}, labels: ArrayLike<number>,
  *   probabilities?: ArrayLike<number>, outlierScores?: ArrayLike<number>,
  *   clusters?: {label: number, size: number, keywords: {word: string, score: number}[], name?: string, description?: string}[],
- *   params?: object, model?: string|null, columns?: {name: string, type: 'number'|'string', values: (string|number|null)[]}[]}} m
+ *   params?: object, model?: string|null, columns?: {name: string, type: 'number'|'string', values: (string|number|null)[]}[],
+ *   vectors?: {data: ArrayLike<number>, n: number, dim: number}}} m
+ *   vectors: the texts' embeddings, stored compactly (see "vectors" above)
  */
 export function createMapFile(m) {
   const n = m.texts.length;
@@ -65,6 +131,10 @@ export function createMapFile(m) {
   };
   if (m.outlierScores) out.outlier_scores = Array.from(m.outlierScores, (v) => round(v, 5));
   if (m.columns?.length) out.columns = m.columns.map((c) => ({ name: c.name, type: c.type, values: Array.from(c.values, (v) => (v === undefined ? null : v)) }));
+  if (m.vectors) {
+    if (m.vectors.n !== n) throw new EmbedscapeError(`map: ${n} texts but ${m.vectors.n} vectors`);
+    out.vectors = encodeVectors(m.vectors);
+  }
   return out;
 }
 
@@ -154,7 +224,8 @@ function checkParams(params) {
 
 /**
  * Validates a map (a parsed object, or its JSON text) and returns a checked copy with typed arrays
- * added: {...m, n, clusters, probabilities, xy: {data, n, dim: 2}, labelsArray: Int32Array}.
+ * added: {...m, n, clusters, probabilities, xy: {data, n, dim: 2}, labelsArray: Int32Array,
+ * vectorsMatrix: {data, n, dim} | null (the stored vectors, decoded)}.
  * Throws EmbedscapeError naming the field and the index of the first violation, e.g.
  *   map file: labels[17] must be an integer >= -1, got "x"
  * Imports nothing but errors.js, so the component can use it without the engine.
@@ -193,6 +264,7 @@ export function parseMapFile(input) {
     ...m, texts: texts.slice(), x: x.slice(), y: y.slice(), labels: labels.slice(), probabilities: probabilities.slice(),
     ...(m.outlier_scores !== undefined ? { outlier_scores: m.outlier_scores.slice() } : {}),
     clusters, params: checkParams(m.params), n, xy: { data, n, dim: 2 }, labelsArray,
+    vectorsMatrix: m.vectors === undefined ? null : decodeVectors(m.vectors, n),
   };
 }
 

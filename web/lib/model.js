@@ -14,7 +14,8 @@
 // number of workers. The worker side is web/worker/bert.js.
 
 import { EmbedscapeError, throwIfAborted } from './errors.js';
-import { openFolder, BERT_FILES, TOKENIZER_FILES } from './folder.js';
+import { BERT_FILES, TOKENIZER_FILES } from './folder.js';
+import { openModelSource } from './hub.js';
 import { getDefaultPool, WorkerPool } from './pool.js';
 import { OP } from './protocol.js';
 import { EMBED_OPTIONS, RUN_OPTIONS, checkOptions } from './options.js';
@@ -28,7 +29,7 @@ let nextModelId = 1;
  * @param {{onProgress?: (p: object) => void, signal?: AbortSignal}} [opts]
  */
 export async function readModelFiles(source, opts = {}) {
-  const folder = openFolder(source);
+  const folder = await openModelSource(source, opts);
   const files = {};
   const names = [...new Set([...BERT_FILES, ...TOKENIZER_FILES])];
   for (const name of names) {
@@ -46,11 +47,19 @@ export async function readModelFiles(source, opts = {}) {
   return { name: folder.name, files };
 }
 
-const LOAD_OPTIONS = { ...EMBED_OPTIONS, threads: { type: 'int', min: 1, max: 1024, help: 'a private pool of this many workers' } };
+/** Where a model named by its Hub id comes from (loadModel, loadTokenizer). */
+export const HUB_OPTIONS = Object.freeze({
+  hubUrl: { type: 'string', help: 'the Hugging Face Hub\'s address (default: $HF_ENDPOINT in Node, else https://huggingface.co)' },
+  revision: { type: 'string', default: 'main', help: 'branch, tag or commit of a Hub repository' },
+});
+
+const LOAD_OPTIONS = { ...EMBED_OPTIONS, ...HUB_OPTIONS, threads: { type: 'int', min: 1, max: 1024, help: 'a private pool of this many workers' } };
 
 /**
- * Loads a sentence-transformers model folder into every worker of a pool.
- * @param {string|URL|object} source folder path (Node), URL, files in memory, or an open folder
+ * Loads a sentence-transformers model into every worker of a pool.
+ * @param {string|URL|object} source folder path (Node), URL, files in memory, an open folder, or a
+ *   Hugging Face Hub id ('sentence-transformers/all-MiniLM-L6-v2': downloaded once into the browser's
+ *   Cache Storage or Node's cache folder; a local folder of that name wins)
  * @param {{pool?: WorkerPool, threads?: number, dtype?: 'auto'|'f32'|'f16'|'q8', onProgress?: (p: object) => void, signal?: AbortSignal}} [opts]
  *   threads: make a private pool of that many workers (disposed with the model); default: the shared pool
  */
@@ -61,7 +70,7 @@ export async function loadModel(source, opts = {}) {
   const pool = o.pool ?? (ownPool ? new WorkerPool({ size: o.threads }) : getDefaultPool());
   const id = `m${nextModelId++}-${Math.random().toString(36).slice(2, 8)}`;
   try {
-    const folder = openFolder(source);
+    const folder = await openModelSource(source, o);
     const { name, files } = await blobFiles(folder, o);
     o.onProgress?.({ status: 'load', done: 0, total: pool.size, workers: pool.size });
     await pool.start();

@@ -7,7 +7,7 @@
 //   checkOptions(HDBSCAN_OPTIONS, { min_cluster_size: 3 }, 'hdbscan');
 //     -> EmbedscapeError: hdbscan: unknown option 'min_cluster_size' (did you mean 'minClusterSize'?)
 //
-// Spec fields: type 'int' | 'number' | 'choice' | 'bool' | 'string'; default (undefined = "decided
+// Spec fields: type 'int' | 'number' | 'choice' | 'bool' | 'string' | 'function' | 'object' | 'any'; default (undefined = "decided
 // later", e.g. nEpochs from n); min / max (inclusive; exclusiveMin for "> min"); choices; help; cli
 // (false = not a command-line option); nullable (null accepted and kept, meaning "automatic").
 
@@ -118,6 +118,8 @@ export function checkValue(name, s, v) {
       return v;
     case 'object':
       if (!v || typeof v !== 'object') bad('an object');
+      return v;
+    case 'any': // checked where it is used
       return v;
     default:
       throw new EmbedscapeError(`${name}: unknown option type ${s.type}`);

@@ -4,6 +4,8 @@
 //   threads()          the default number of workers (the cores)
 //   fs                 Node only: {readFile, stat} for model folders given as paths
 //   cacheDir()         Node only: where loadModel keeps models downloaded from the Hugging Face Hub
+//   hubFolder(repo, o) Node only: a Hub repository as a folder in that cache (browsers: hub.js's Cache Storage)
+//   hubUrl()           Node only: the Hub's address from the environment ($HF_ENDPOINT)
 // This file holds the browser's (and any environment with Web Workers'); web/lib/platform.node.js
 // replaces it when embedscape is imported through its "node" export condition (web/embedscape.node.js).
 
@@ -92,6 +94,8 @@ async function startInline() {
   }
 }
 
+let moduleWorkerFailed = false;
+
 const browser = {
   name: 'browser',
   threads: () => Math.max(1, (globalThis.navigator && navigator.hardwareConcurrency) || 2),
@@ -100,11 +104,15 @@ const browser = {
       throw new EmbedscapeError('this JavaScript environment has no Web Workers. In Node.js, import embedscape through its package entry (its "node" export condition) so that worker_threads are used.');
     }
     if (workerUrl) return startWeb(() => new Worker(workerUrl, { type: 'module', name: 'embedscape' }), workerUrl);
-    const url = new URL('../worker/worker.js', import.meta.url);
+    if (moduleWorkerFailed) return startInline();
     try {
-      // one expression, as bundlers recognise it (Vite, webpack 5, Rollup, Parcel emit the worker)
+      // import.meta.url is empty in a classic-script bundle (esbuild's default iife format): new URL throws
+      let url;
+      try { url = new URL('../worker/worker.js', import.meta.url); } catch { throw new EmbedscapeError('the embedscape worker web/worker/worker.js has no address here (import.meta.url is empty: a classic-script bundle)'); }
+      // one expression, as bundlers recognise it (Vite, webpack 5, Parcel emit the worker)
       return await startWeb(() => new Worker(new URL('../worker/worker.js', import.meta.url), { type: 'module', name: 'embedscape' }), url);
     } catch (first) {
+      moduleWorkerFailed = true; // the pool's next workers go straight to the single-file copy
       try {
         return await startInline();
       } catch (second) {

@@ -1,6 +1,6 @@
 // platform.node.js — the Node.js side of platform.js: pool workers are worker_threads running
 // web/worker/worker.node.js, model folders may be paths, and models downloaded from the Hugging Face
-// Hub are kept in a cache folder. Importing this module installs it (web/embedscape.node.js does).
+// Hub are kept in a cache folder (web/lib/hub.node.js). Importing this module installs it (web/embedscape.node.js does).
 
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
@@ -48,4 +48,11 @@ setPlatform({
   },
   fs: { readFile, stat, mkdir, writeFile, rename, rm, join: path.join, resolve: path.resolve },
   cacheDir,
+  /** The Hub's address: $HF_ENDPOINT, as for the Hugging Face libraries, else hub.js's default. */
+  hubUrl: () => process.env.HF_ENDPOINT || undefined,
+  /** A Hub repository as a folder in the cache (web/lib/hub.node.js, loaded on first use). */
+  async hubFolder(repo, opts) {
+    const { nodeHubFolder } = await import('./hub.node.js');
+    return nodeHubFolder(repo, { ...opts, cacheDir: cacheDir() });
+  },
 });

@@ -11,6 +11,12 @@
 import { EmbedscapeError, abortError } from './errors.js';
 import { OP } from './protocol.js';
 import { platform } from './platform.js';
+import { checkOptions } from './options.js';
+
+const POOL_OPTIONS = {
+  size: { type: 'int', min: 1, max: 1 << 16, help: 'workers (default: the cores)' },
+  workerUrl: { type: 'any', help: 'where the worker script is (a URL or a string)' },
+};
 
 /** Number of workers a pool gets by default: the cores. */
 export function defaultThreads() {
@@ -34,11 +40,9 @@ export class WorkerPool {
    *   moved it
    */
   constructor(opts = {}) {
-    const extra = Object.keys(opts).filter((k) => k !== 'size' && k !== 'workerUrl');
-    if (extra.length) throw new EmbedscapeError(`WorkerPool: unknown option '${extra[0]}' (known: size, workerUrl)`);
+    opts = checkOptions(POOL_OPTIONS, opts, 'WorkerPool', null);
     const cores = defaultThreads();
     if (opts.size !== undefined) {
-      if (!Number.isInteger(opts.size) || opts.size < 1) throw new EmbedscapeError(`WorkerPool: size must be a whole number >= 1, got ${opts.size}`);
       if (opts.size > cores * MAX_THREADS_PER_CORE) {
         throw new EmbedscapeError(`WorkerPool: size ${opts.size} is more than ${MAX_THREADS_PER_CORE} workers per core on this machine (${cores} cores): each worker holds its own copy of the model, and more workers than cores only wait for each other`);
       }

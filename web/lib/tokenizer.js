@@ -12,17 +12,18 @@
 // with [CLS]/[SEP]. The worker side is web/worker/tokenizer.js.
 
 import { EmbedscapeError } from './errors.js';
-import { openFolder, TOKENIZER_FILES } from './folder.js';
+import { TOKENIZER_FILES } from './folder.js';
+import { openModelSource } from './hub.js';
 import { getDefaultPool } from './pool.js';
 import { OP } from './protocol.js';
 import { RUN_OPTIONS, checkOptions, INT_MAX } from './options.js';
-import { checkTexts } from './model.js';
+import { checkTexts, HUB_OPTIONS } from './model.js';
 
 let nextId = 1;
 
 /** Reads the tokenizer files of a folder: {name, files: {file: Uint8Array}} (vocab.txt only without tokenizer.json). */
-export async function readTokenizerFiles(source) {
-  const folder = openFolder(source);
+export async function readTokenizerFiles(source, opts = {}) {
+  const folder = await openModelSource(source, opts);
   const files = {};
   for (const name of TOKENIZER_FILES) {
     if (name === 'vocab.txt' && files['tokenizer.json']) continue;
@@ -39,13 +40,13 @@ const ENCODE_OPTIONS = { maxLength: { type: 'int', min: 0, max: INT_MAX, help: '
 
 /**
  * Loads the tokenizer of a model folder into one worker.
- * @param {string|URL|object} source a folder path (Node), a URL, or files in memory
+ * @param {string|URL|object} source a folder path (Node), a URL, files in memory, or a Hub id (only the tokenizer files are downloaded)
  * @param {{pool?: import('./pool.js').WorkerPool, signal?: AbortSignal}} [opts]
  */
 export async function loadTokenizer(source, opts = {}) {
-  const o = checkOptions({}, opts, 'loadTokenizer', { pool: RUN_OPTIONS.pool, signal: RUN_OPTIONS.signal });
+  const o = checkOptions(HUB_OPTIONS, opts, 'loadTokenizer', { pool: RUN_OPTIONS.pool, signal: RUN_OPTIONS.signal });
   const pool = o.pool ?? getDefaultPool();
-  const { name, files } = await readTokenizerFiles(source);
+  const { name, files } = await readTokenizerFiles(source, o);
   await pool.start();
   const worker = nextId % pool.size;
   const id = `t${nextId++}`;
