@@ -111,7 +111,11 @@ if command -v flock >/dev/null 2>&1; then
 else
   make -s -j"$JOBS" -f wasm/Makefile $TARGETS
 fi
-say "engine: web/engine/engine.mjs ($(du -k web/engine/engine.mjs | cut -f1) KiB), web/engine/engine.classic.js"
+# the pool worker as one classic script (a Blob worker where module workers cannot start)
+if [ ! web/worker/inline.js -nt web/engine/engine.classic.js ] || [ -n "$(find web/worker web/lib web/handout/bundle.mjs -name '*.js' -newer web/worker/inline.js 2>/dev/null | head -1)" ]; then
+  node web/worker/build-inline.mjs >/dev/null
+fi
+say "engine: web/engine/engine.mjs ($(du -k web/engine/engine.mjs | cut -f1) KiB), web/engine/engine.classic.js, web/worker/inline.js"
 
 # ---------------------------------------------------------------- handout (optional)
 if [ $HANDOUT = 1 ]; then

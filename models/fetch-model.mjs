@@ -19,23 +19,16 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { EmbedscapeError } from '../web/lib/engine.js';
+import { EmbedscapeError } from '../web/lib/errors.js';
+import { MODEL_FILES as FOLDER_FILES } from '../web/lib/modelfiles.js';
 
 export const DEFAULT_MODEL = 'sentence-transformers/all-MiniLM-L6-v2';
 export const DEFAULT_HUB = 'https://huggingface.co';
 
 /** The files of a sentence-transformers folder; `required` ones must exist for the model to load. */
-export const MODEL_FILES = [
-  { name: 'config.json', required: true },
-  { name: 'tokenizer.json' },
-  { name: 'vocab.txt' },
-  { name: 'tokenizer_config.json' },
-  { name: 'special_tokens_map.json' },
-  { name: 'modules.json' },
-  { name: 'sentence_bert_config.json' },
-  { name: '1_Pooling/config.json' },
-  { name: 'model.safetensors', required: true, weights: true },
-];
+export const MODEL_FILES = FOLDER_FILES.map((name) => ({
+  name, required: name === 'config.json' || name === 'model.safetensors', weights: name === 'model.safetensors',
+}));
 
 export const summary = 'download a sentence-transformers model folder from the Hugging Face Hub (or copy a local one) into models/<name>/';
 export const usage = '[--model ORG/NAME] [--from DIR] [--dtype f32|f16|q8] [--out DIR] [--hub URL]';
@@ -134,8 +127,11 @@ function networkMessage(url, e) {
 
 // ------------------------------------------------------------------------------------------ Hub route
 
-class Hub {
-  constructor({ hub, model, revision, io, quiet, retries }) {
+/** One repository on the Hub: what its files are (describe) and their downloads (download). loadModel
+ * uses it too (web/lib/hub.node.js), with onProgress({file, loaded, total}) instead of printed lines. */
+export class Hub {
+  constructor({ hub, model, revision, io, quiet, retries, onProgress = null }) {
+    this.onProgress = onProgress;
     this.base = new URL(hub.endsWith('/') ? hub : hub + '/');
     this.model = model;
     this.revision = revision;
@@ -267,6 +263,7 @@ class Hub {
         done += value.length;
         if (!out.write(value)) await new Promise((res) => out.once('drain', res));
         bar.update(done);
+        this.onProgress?.({ file: label, loaded: done, total });
       }
     } catch (e) {
       throw Object.assign(new EmbedscapeError(`download broke off after ${fmtBytes(done)} (${e?.cause?.code ?? e?.code ?? e?.message ?? e})`), { retryable: true });
@@ -409,7 +406,8 @@ export async function run(opts, io = { stdout: process.stdout, stderr: process.s
     say(io, opts.quiet, `converting to ${opts.dtype}: ${dtypeOut}`);
     const defaults = {};
     for (const o of convert.options ?? []) if (o.default !== undefined) defaults[o.name.replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = o.default;
-    await convert.run({ ...defaults, model: out, dtype: opts.dtype, output: dtypeOut }, io);
+    // the <out>-<dtype> folder is this command's own: a second run refreshes it (convert's --force)
+    await convert.run({ ...defaults, model: out, dtype: opts.dtype, output: dtypeOut, force: true }, io);
   }
   say(io, opts.quiet, `ready: ${path.relative(process.cwd(), dtypeOut ?? out) || '.'}${hasWeights ? '' : ' (without weights)'}`);
   return { out, missing: missingNames, dtypeOut };
@@ -423,7 +421,7 @@ if (isMain) {
   (async () => {
     const { main } = await import('../web/cli.mjs');
     const code = await main(['fetch-model', ...process.argv.slice(2)]);
-    const { getDefaultPool } = await import('../web/lib/pool.js');
+    const { getDefaultPool } = await import('../web/embedscape.node.js');
     getDefaultPool().dispose();
     process.exitCode = code;
   })();

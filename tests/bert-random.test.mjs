@@ -9,8 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from './helpers.mjs';
 import { writeRandomBert, referenceEmbed } from './lib/random-bert.mjs';
-import { createEngine } from '../web/lib/engine.js';
-import { createBertModel, readModelFiles, loadModel, convertSafetensors, parseSafetensors } from '../web/lib/model.js';
+import { createEngine } from '../web/worker/index.js';
+import { createBertModel } from '../web/worker/index.js';
+import { loadModel } from '../web/embedscape.node.js';
+import { convertSafetensors, parseSafetensors } from '../web/lib/safetensors.js';
+import { readModelFiles } from '../web/internals.js';
 
 const TEXTS = ['The sun is shining', 'Bring an umbrella', "It's daytime", 'the weather is great, a great day!', '',
   'maps of word embeddings in the browser, clustered and shining with many many words in it'];
@@ -111,7 +114,7 @@ test('loadModel from {files} in memory through the pool, CLS model, texts past m
   try {
     assert.equal(model.name, 'random');
     assert.equal(model.config.maxSeqLength, 8);
-    const r = await model.embed(TEXTS, { batchSize: 2 });
+    const r = await model.embed(TEXTS);
     const engine = await createEngine();
     const m = createBertModel(engine, files);
     TEXTS.forEach((t, k) => {

@@ -2,8 +2,8 @@
 // cancels and keeps results in order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEngine, AbortError } from '../web/lib/engine.js';
-import { WorkerPool } from '../web/lib/pool.js';
+import { createEngine } from '../web/worker/index.js';
+import { WorkerPool } from '../web/embedscape.node.js';
 
 test('engine loads in Node with SIMD', async () => {
   const e = await createEngine();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openFolder } from '../web/lib/folder.js';
+import { openFolder } from '../web/embedscape.node.js';
 
 function makeDir() {
   const d = mkdtempSync(path.join(tmpdir(), 'es-folder-'));

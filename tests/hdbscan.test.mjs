@@ -4,32 +4,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { createEngine, EmbedscapeError } from '../web/lib/engine.js';
-import { WorkerPool } from '../web/lib/pool.js';
-import { hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanRun, hdbscan, createClusterer } from '../web/lib/hdbscan.js';
+import { createEngine } from '../web/worker/index.js';
+import { EmbedscapeError } from '../web/embedscape.node.js';
+import { WorkerPool } from '../web/embedscape.node.js';
+import { hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanRun } from '../web/worker/index.js';
+import { hdbscan, createClusterer } from '../web/embedscape.node.js';
 import { needShared } from './helpers.mjs';
+import { adjustedRand } from './lib/labels.mjs';
+import { rng, blobs } from './hdbscan_data.mjs';
 
 const engine = await createEngine();
 
 // ------------------------------------------------------------------ helpers
-
-/** Adjusted Rand index of two labelings (noise -1 is a label like any other). */
-function adjustedRand(a, b) {
-  const n = a.length;
-  const ia = new Map(), ib = new Map();
-  const ka = Int32Array.from(a, (v) => { if (!ia.has(v)) ia.set(v, ia.size); return ia.get(v); });
-  const kb = Int32Array.from(b, (v) => { if (!ib.has(v)) ib.set(v, ib.size); return ib.get(v); });
-  const table = new Map();
-  for (let i = 0; i < n; i++) { const key = ka[i] * ib.size + kb[i]; table.set(key, (table.get(key) ?? 0) + 1); }
-  const c2 = (x) => (x * (x - 1)) / 2;
-  let sij = 0;
-  for (const v of table.values()) sij += c2(v);
-  const ra = new Array(ia.size).fill(0), rb = new Array(ib.size).fill(0);
-  for (let i = 0; i < n; i++) { ra[ka[i]]++; rb[kb[i]]++; }
-  const sa = ra.reduce((s, v) => s + c2(v), 0), sb = rb.reduce((s, v) => s + c2(v), 0);
-  const expected = (sa * sb) / c2(n), max = (sa + sb) / 2;
-  return max === expected ? 1 : (sij - expected) / (max - expected);
-}
 
 function noiseJaccard(a, b) {
   let inter = 0, union = 0;
@@ -50,33 +36,6 @@ function maxAbsDiff(a, b) {
 function readF32(file) {
   const buf = readFileSync(file);
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
-
-/** Deterministic PRNG (mulberry32) and a normal sampler. */
-function rng(seed) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  return { next, normal };
-}
-
-/** k Gaussian blobs of different spreads plus uniform noise, in dim dimensions. */
-function blobs(seed, n, dim, k = 4, noiseFrac = 0.1) {
-  const r = rng(seed);
-  const data = new Float32Array(n * dim);
-  const centers = Array.from({ length: k }, () => Array.from({ length: dim }, () => r.next() * 20 - 10));
-  for (let i = 0; i < n; i++) {
-    const noise = r.next() < noiseFrac;
-    const c = centers[i % k], sd = 0.3 + (i % k) * 0.4;
-    for (let j = 0; j < dim; j++) data[i * dim + j] = noise ? r.next() * 30 - 15 : c[j] + sd * r.normal();
-  }
-  return { data, n, dim };
 }
 
 function checkInvariants(r, n, mcs, what) {
@@ -277,12 +236,13 @@ test('edge cases: tiny inputs, identical points, duplicates, min_samples > n', (
   const r2 = hdbscanRun(engine, same, { minClusterSize: 5 });
   checkInvariants(r2, 30, 5, 'identical points');
   assert.ok(r2.outlierScores.every((v) => v === 0));
-  // masses of exact duplicates overflow the core-ball graph: Borůvka's own tree is kept, and said so
+  // masses of exact duplicates collapse to one point each: the kd-tree Prim keeps the library's tree
   const mass = { data: new Float32Array(2 * 3000).fill(1), n: 3000, dim: 2 };
   for (let i = 0; i < 100; i++) mass.data[2 * i] = i;
   const rm = hdbscanRun(engine, mass, { minClusterSize: 5, minSamples: 1 });
-  assert.equal(rm.algorithm, 'boruvka_kdtree');
+  assert.equal(rm.algorithm, 'prims_kdtree');
   checkInvariants(rm, 3000, 5, 'mass duplicates');
+  assert.deepEqual(rm.labels, hdbscanRun(engine, mass, { minClusterSize: 5, minSamples: 1, algorithm: 'prims' }).labels);
   // many zero distances: duplicated points inside clusters
   const dup = blobs(8, 400, 2, 2, 0.05);
   for (let i = 0; i < 200; i++) { dup.data[2 * i] = dup.data[2 * (i % 10)]; dup.data[2 * i + 1] = dup.data[2 * (i % 10) + 1]; }
@@ -359,16 +319,16 @@ test('hdbscan() and createClusterer() run in pool workers', async () => {
   try {
     const pts = blobs(31, 3000, 2);
     const direct = hdbscanRun(engine, pts, { minClusterSize: 10, minSamples: 5 });
-    const viaPool = await hdbscan(pts, { minClusterSize: 10, minSamples: 5, condensedTree: true }, { pool });
+    const viaPool = await hdbscan(pts, { minClusterSize: 10, minSamples: 5, condensedTree: true, pool });
     assert.deepEqual(viaPool.labels, direct.labels);
     assert.ok(viaPool.probabilities instanceof Float32Array && viaPool.outlierScores instanceof Float32Array);
     assert.ok(viaPool.condensedTree.lambda instanceof Float64Array);
     const rows = pts.n;
     const arrays = Array.from({ length: rows }, (_, i) => [pts.data[2 * i], pts.data[2 * i + 1]]);
-    const fromRows = await hdbscan(arrays, { minClusterSize: 10, minSamples: 5 }, { pool });
+    const fromRows = await hdbscan(arrays, { minClusterSize: 10, minSamples: 5, pool });
     assert.deepEqual(fromRows.labels, direct.labels);
 
-    const c = await createClusterer(pts, { minSamples: 5 }, { pool });
+    const c = await createClusterer(pts, { minSamples: 5, pool });
     assert.equal(c.n, 3000);
     for (const mcs of [10, 25, 60]) {
       const a = await c.cluster({ minClusterSize: mcs });
@@ -379,13 +339,13 @@ test('hdbscan() and createClusterer() run in pool workers', async () => {
     assert.deepEqual(leaf.labels, hdbscanRun(engine, pts, { minClusterSize: 10, minSamples: 5, method: 'leaf' }).labels);
     await c.dispose();
     await assert.rejects(c.cluster({}), /disposed/);
-    await assert.rejects(hdbscan(pts, { minClusterSize: 0 }, { pool }), /minClusterSize/);
+    await assert.rejects(hdbscan(pts, { minClusterSize: 0, pool }), /minClusterSize/);
     const bad = { data: pts.data.slice(), n: pts.n, dim: 2 };
     bad.data[5] = NaN;
-    await assert.rejects(hdbscan(bad, {}, { pool }), /NaN/);
+    await assert.rejects(hdbscan(bad, { pool }), /NaN/);
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(hdbscan(pts, {}, { pool, signal: ac.signal }), (e) => e.name === 'AbortError');
+    await assert.rejects(hdbscan(pts, { pool, signal: ac.signal }), (e) => e.name === 'AbortError');
   } finally {
     pool.dispose();
   }

@@ -71,8 +71,8 @@ test('hdbscan CLI: defaults, help and errors', () => {
     const badMethod = cli(['--input', npy, '--output', out, '--method', 'best']);
     assert.equal(badMethod.status, 2);
     const badSize = cli(['--input', npy, '--output', out, '--min-cluster-size', '1']);
-    assert.equal(badSize.status, 1);
-    assert.match(badSize.stderr, /min-cluster-size must be at least 2/);
+    assert.equal(badSize.status, 2, 'a value out of range is a usage error');
+    assert.match(badSize.stderr, /min-cluster-size must be >= 2, got 1/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@
 // must agree bit for bit and both must be close to double precision (see wasm/src/kernels_check.c).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEngine } from '../web/lib/engine.js';
+import { createEngine } from '../web/worker/index.js';
 
 test('wasm SIMD kernels agree with their scalar twins at tile edges', async () => {
   const e = await createEngine();

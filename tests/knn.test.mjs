@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { needShared } from './helpers.mjs';
 import { loadDataset } from './umap_metrics.mjs';
-import { createEngine } from '../web/lib/engine.js';
-import { knnSearchWith } from '../web/lib/umap.js';
+import { createEngine, knnSearchWith } from '../web/worker/index.js';
 import { sentenceLikeBlobs } from './bench/umap.mjs';
 
 let enginePromise;

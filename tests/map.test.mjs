@@ -83,9 +83,9 @@ test('map: user mistakes give one-line errors', async (t) => {
     [['map', '--model', model, '--input', path.join(work, 'missing.txt'), '--output', out], 1, /^embedscape: error: no such file: .*missing\.txt$/],
     [['map', '--model', model, '--input', empty, '--output', out], 1, /^embedscape: error: .*empty\.txt has no texts$/],
     [['map', '--model', model, '--input', two, '--output', out], 1, /^embedscape: error: .*two\.txt has 2 texts: a map needs at least 3$/],
-    [['map', '--model', model, '--input', two, '--output', out, '--min-cluster-size', '1'], 1, /^embedscape: error: --min-cluster-size must be at least 2, got 1$/],
-    [['map', '--model', model, '--input', two, '--output', out, '--method', 'best'], 2, /^embedscape: error: --method must be one of eom, leaf, got 'best'$/],
-    [['map', '--input', two, '--output', out], 2, /^embedscape: error: --model is required$/],
+    [['map', '--model', model, '--input', two, '--output', out, '--min-cluster-size', '1'], 2, /^embedscape: error: --min-cluster-size must be >= 2, got 1 \(see 'embedscape map --help'\)$/],
+    [['map', '--model', model, '--input', two, '--output', out, '--method', 'best'], 2, /^embedscape: error: --method must be one of eom, leaf, got 'best' \(see 'embedscape map --help'\)$/],
+    [['map', '--input', two, '--output', out], 2, /^embedscape: error: --model is required \(see 'embedscape map --help'\)$/],
     [['map', '--model', path.join(work, 'no-model'), '--input', inputFile(t).file, '--output', out], 1, /^embedscape: error: .*no-model/],
   ];
   for (const [args, code, re] of cases) {

@@ -7,88 +7,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, needShared } from './helpers.mjs';
+import { startHub, REPO } from './lib/hub-stub.mjs';
 
 const SCRIPT = path.join(ROOT, 'models', 'fetch-model.mjs');
-const REPO = 'test-org/bert-tiny';
-const FILES = ['config.json', 'tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json',
-  'modules.json', 'sentence_bert_config.json', '1_Pooling/config.json', 'model.safetensors'];
-
-const sha256 = (b) => createHash('sha256').update(b).digest('hex');
-const sha1 = (b) => createHash('sha1').update(b).digest('hex');
-
 function run(args, { cwd, env = {} } = {}) {
   return new Promise((resolve) => {
     execFile(process.execPath, [SCRIPT, ...args], { cwd, env: { ...process.env, HF_ENDPOINT: '', HF_TOKEN: '', ...env } },
       (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
-  });
-}
-
-/**
- * A stand-in for the Hub serving `dir` as repository REPO (LFS files redirect to a storage host on another port). Knobs (reset per test):
- *  dropAfter: on the next GET of the weights, send this many bytes then cut the connection;
- *  wrongSha: announce a wrong sha256; hide: file names answered with 404; status: answer everything with it.
- */
-function startHub(dir) {
-  const files = new Map();
-  for (const f of FILES) if (existsSync(path.join(dir, f))) files.set(f, readFileSync(path.join(dir, f)));
-  const hub = { files, log: [], knobs: {} };
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    hub.log.push({ method: req.method, path: url.pathname, range: req.headers.range ?? null, auth: req.headers.authorization ?? null });
-    const k = hub.knobs;
-    if (k.status) { res.writeHead(k.status); res.end(); return; }
-    let m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
-    if (m) {
-      const name = decodeURIComponent(m[3]);
-      if (m[1] !== REPO || m[2] !== 'main' || !files.has(name) || k.hide?.includes(name)) {
-        res.writeHead(404, { 'x-error-code': 'EntryNotFound' }); res.end('Entry not found'); return;
-      }
-      const body = files.get(name);
-      if (name.endsWith('.safetensors')) { // an LFS file: redirect to the storage host
-        const sha = k.wrongSha ? '0'.repeat(64) : sha256(body);
-        res.writeHead(302, { location: `${hub.storageUrl}/storage/${sha256(body)}?name=${encodeURIComponent(name)}`, 'x-linked-etag': `"${sha}"`, 'x-linked-size': String(body.length), etag: `W/"${sha1(body)}"` });
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'content-length': body.length, etag: `"${sha1(body)}"` }); // git blob id, not a sha256
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
-    }
-    m = /^\/storage\/([0-9a-f]{64})$/.exec(url.pathname);
-    const body = m && [...files.values()].find((b) => sha256(b) === m[1]);
-    if (!body) { res.writeHead(404); res.end(); return; }
-    let start = 0;
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    if (range) {
-      start = Number(range[1]);
-      if (start >= body.length) { res.writeHead(416, { 'content-range': `bytes */${body.length}` }); res.end(); return; }
-      res.writeHead(206, { 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}`, 'accept-ranges': 'bytes' });
-    } else {
-      res.writeHead(200, { 'content-length': body.length, 'accept-ranges': 'bytes' });
-    }
-    if (req.method === 'HEAD') { res.end(); return; }
-    if (k.dropAfter && req.method === 'GET') {
-      const n = k.dropAfter;
-      k.dropAfter = 0;
-      res.write(body.subarray(start, start + n), () => setTimeout(() => res.socket.destroy(), 20));
-      return;
-    }
-    res.end(body.subarray(start));
-  });
-  // The storage host is another origin, as on the real Hub (the same handler on a second port).
-  const storage = http.createServer((req, res) => server.emit('request', req, res));
-  const listen = (srv) => new Promise((r) => srv.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${srv.address().port}`)));
-  return Promise.all([listen(server), listen(storage)]).then(([url, storageUrl]) => {
-    hub.url = url;
-    hub.storageUrl = storageUrl;
-    const close = (srv) => new Promise((r) => { srv.closeAllConnections(); srv.close(r); });
-    hub.close = () => Promise.all([close(server), close(storage)]);
-    return hub;
   });
 }
 

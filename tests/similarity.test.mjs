@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { CLI } from './helpers.mjs';
-import { createEngine, WorkerPool, STATUS } from '../web/embedscape.js';
-import { similarityMatrixWith, similarityToWith, topKWith, topKAllWith, kernelSelfTestWith, cosineSimilarity, similarityTo, topK } from '../web/lib/similarity.js';
+import { createEngine } from '../web/worker/index.js';
+import { WorkerPool, STATUS } from '../web/embedscape.node.js';
+import { similarityMatrixWith, similarityToWith, topKWith, topKAllWith, kernelSelfTestWith } from '../web/worker/index.js';
+import { cosineSimilarity, similarityTo, topK } from '../web/embedscape.node.js';
 import { formatNpy } from '../web/lib/io.js';
 
 function rand(seed) {

@@ -9,8 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { needShared, CLI, ROOT } from './helpers.mjs';
-import { createEngine, EmbedscapeError } from '../web/lib/engine.js';
-import { createTokenizer, loadTokenizer } from '../web/lib/tokenizer.js';
+import { createEngine } from '../web/worker/index.js';
+import { EmbedscapeError } from '../web/embedscape.node.js';
+import { createTokenizer } from '../web/worker/index.js';
+import { loadTokenizer } from '../web/embedscape.node.js';
+import { readTokenizerFiles, OP } from '../web/internals.js';
 
 const MODEL = ['models', 'all-MiniLM-L6-v2'];
 const GOLDEN = ['fixtures', 'tokenizer', 'golden.jsonl'];
@@ -24,7 +27,7 @@ let realTok = null;
 async function real(t) {
   const dir = needShared(t, ...MODEL);
   if (!dir) return null;
-  realTok ??= await loadTokenizer(dir, { engine });
+  realTok ??= createTokenizer(engine, (await readTokenizerFiles(dir)).files);
   return realTok;
 }
 
@@ -357,11 +360,11 @@ test('encodeBatch equals encode one by one; lengths add up; memory does not grow
 test('loadTokenizer reads a folder given as {files} (Uint8Array, ArrayBuffer, Blob)', async () => {
   const json = new TextEncoder().encode(JSON.stringify(TINY));
   for (const v of [json, json.buffer.slice(0), new Blob([json])]) {
-    const tok = await loadTokenizer({ files: { 'tokenizer.json': v, 'sentence_bert_config.json': new TextEncoder().encode('{"max_seq_length": 7}') } }, { engine });
+    const tok = await loadTokenizer({ files: { 'tokenizer.json': v, 'sentence_bert_config.json': new TextEncoder().encode('{"max_seq_length": 7}') } });
     assert.equal(tok.maxLength, 7);
     assert.equal(tok.vocabSize, 15);
-    assert.deepEqual(arr(tok.encode('unaffable!')), [2, 5, 6, 7, 9, 3]);
-    tok.free();
+    assert.deepEqual(arr(await tok.encode('unaffable!')), [2, 5, 6, 7, 9, 3]);
+    await tok.dispose();
   }
 });
 
@@ -380,15 +383,16 @@ test('divergences from transformers.js follow the Rust tokenizers: capital sigma
 });
 
 test('tokenizer.encodeBatch runs inside a pool worker and keeps the tokenizer between calls', async () => {
-  const { WorkerPool } = await import('../web/lib/pool.js');
+  const { WorkerPool } = await import('../web/embedscape.node.js');
   const pool = new WorkerPool({ size: 1 });
   try {
-    const first = await pool.run('tokenizer.encodeBatch', { key: 'tiny', files: tinyFiles(), texts: ['unaffable', 'a!'], maxLength: 0 });
+    await pool.run(OP.TOKENIZER_LOAD, { id: 'tiny', files: tinyFiles() });
+    const first = await pool.run(OP.TOKENIZER_ENCODE, { id: 'tiny', texts: ['unaffable', 'a!'], maxLength: 0 });
     assert.deepEqual(arr(first.ids), [2, 5, 6, 7, 3, 2, 8, 9, 3]);
     assert.deepEqual(arr(first.lengths), [5, 4]);
-    const again = await pool.run('tokenizer.encodeBatch', { key: 'tiny', texts: ['a'] });
+    const again = await pool.run(OP.TOKENIZER_ENCODE, { id: 'tiny', texts: ['a'] });
     assert.deepEqual(arr(again.ids), [2, 8, 3]);
-    await assert.rejects(pool.run('tokenizer.encodeBatch', { key: 'other', texts: ['a'] }), /not loaded in this worker/);
+    await assert.rejects(pool.run(OP.TOKENIZER_ENCODE, { id: 'other', texts: ['a'] }), /not loaded in this worker/);
   } finally {
     pool.dispose();
   }

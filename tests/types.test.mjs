@@ -8,10 +8,11 @@
 //  3. tests/types/misuse.ts: every `// @ts-expect-error` line is an error (so the types are not `any`);
 //  4. tests/types/node-usage.ts compiles for Node without the DOM library (lib es2022 + @types/node);
 //  5. the option interfaces name the options the functions accept, and the defaults their comments
-//     give are the defaults the code uses (UMAP_DEFAULTS, normalizeHdbscanOptions);
+//     give are the defaults the code uses (UMAP_DEFAULTS, HDBSCAN_DEFAULTS: web/lib/options.js);
 //  6. the objects the functions really return and the progress payloads they really report (a tiny
-//     random-weight BERT, UMAP, HDBSCAN, keywords, map file in one worker) have exactly the properties
-//     the declared interfaces name: none undeclared, none required missing.
+//     random-weight BERT, UMAP, HDBSCAN, keywords, a session, map file in one worker) have exactly the
+//     properties the declared interfaces name: none undeclared (`_private` fields aside), none required
+//     missing.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +69,9 @@ function compareNames(runtime, declared, what) {
 test('web/embedscape.d.ts declares exactly the exports of web/embedscape.js', async () => {
   const mod = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.js')).href);
   compareNames(new Set(Object.keys(mod)), declaredValues(API_DTS), 'embedscape.js');
+  // the Node entry exports the same names
+  const node = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.node.js')).href);
+  compareNames(new Set(Object.keys(node)), declaredValues(API_DTS), 'embedscape.node.js');
 });
 
 test('web/component/embedscape-map.d.ts declares exactly the exports, methods and readMap result of the component', async () => {
@@ -79,14 +83,23 @@ test('web/component/embedscape-map.d.ts declares exactly the exports, methods an
     const mod = await import(pathToFileURL(path.join(ROOT, 'web', 'component', 'embedscape-map.js')).href);
     compareNames(new Set(Object.keys(mod)), declaredValues(COMPONENT_DTS), 'embedscape-map.js');
 
-    // public methods (not _private) of the element = the methods its class declaration names
-    const runtime = new Set(Object.getOwnPropertyNames(mod.EmbedscapeMap.prototype).filter((k) => k !== 'constructor' && !k.startsWith('_')));
+    // public methods (not _private) of the element = the methods its class declaration names, and its
+    // attribute properties (accessors on the prototype) = the properties it declares writable
+    const proto = mod.EmbedscapeMap.prototype;
+    const own = Object.getOwnPropertyNames(proto).filter((k) => k !== 'constructor' && !k.startsWith('_'));
+    const runtime = new Set(own.filter((k) => typeof Object.getOwnPropertyDescriptor(proto, k).value === 'function'));
+    const accessors = new Set(own.filter((k) => Object.getOwnPropertyDescriptor(proto, k).set));
     const text = readFileSync(COMPONENT_DTS, 'utf8');
     const sf = ts.createSourceFile(COMPONENT_DTS, text, ts.ScriptTarget.ES2022, true);
     const cls = sf.statements.find((st) => ts.isClassDeclaration(st) && st.name?.text === 'EmbedscapeMap');
-    const declared = new Set(cls.members.filter((m) => ts.isMethodDeclaration(m) && !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static))
+    const instance = (m) => !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static);
+    const declared = new Set(cls.members.filter((m) => ts.isMethodDeclaration(m) && instance(m))
       .map((m) => m.name.getText(sf)).filter((k) => k !== 'addEventListener' && k !== 'removeEventListener'));
     compareNames(runtime, declared, 'EmbedscapeMap methods');
+    const writable = new Set(cls.members.filter((m) => ts.isPropertyDeclaration(m) && instance(m) && !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Readonly))
+      .map((m) => m.name.getText(sf)));
+    compareNames(accessors, writable, 'EmbedscapeMap attribute properties');
+    for (const a of accessors) assert.ok(mod.EmbedscapeMap.observedAttributes.includes(a) || a === 'loading', `${a} is an observed attribute`);
 
     // readMap's result has the properties of MapData
     const { createMapFile } = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.js')).href);
@@ -220,17 +233,18 @@ test('UmapOptions: the options umap() accepts, with the defaults of UMAP_DEFAULT
   for (const k of declared.keys()) {
     await assert.rejects(api.umap(m, { [k]: { not: 'valid' } }), (e) => {
       assert.equal(e.name, 'EmbedscapeError');
-      assert.doesNotMatch(e.message, /unknown UMAP option/, `umap() does not know the declared option '${k}'`);
+      assert.doesNotMatch(e.message, /unknown option/, `umap() does not know the declared option '${k}'`);
       return true;
     });
   }
-  await assert.rejects(api.umap(m, { nNeigbors: 5 }), /unknown UMAP option 'nNeigbors'/);
+  await assert.rejects(api.umap(m, { nNeigbors: 5 }), /umap: unknown option 'nNeigbors'/);
+  await assert.rejects(api.umap(m, { n_neighbors: 5 }), /unknown option 'n_neighbors' \(did you mean 'nNeighbors'\?\)/);
 });
 
-test('HdbscanOptions: the options of normalizeHdbscanOptions, with its defaults', async () => {
+test('HdbscanOptions: the options hdbscan() takes, with the defaults of HDBSCAN_DEFAULTS', async () => {
   const api = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.js')).href);
   const declared = interfaceDefaults(API_DTS, 'HdbscanOptions');
-  const normalized = api.normalizeHdbscanOptions({});
+  const normalized = { ...api.HDBSCAN_DEFAULTS, minSamples: api.HDBSCAN_DEFAULTS.minClusterSize };
   assert.deepEqual([...declared.keys()].sort(), Object.keys(normalized).sort());
   for (const [k, v] of declared) {
     if (v !== undefined) assert.equal(normalized[k], v, `HdbscanOptions.${k}: the comment says default ${v}`);
@@ -276,14 +290,14 @@ function declaredShapes(file = API_DTS) {
 
 function conforms(obj, shape, what) {
   assert.ok(obj && typeof obj === 'object', `${what} is an object`);
-  const keys = new Set(Object.keys(obj));
+  const keys = new Set(Object.keys(obj).filter((k) => !k.startsWith('_')));
   const undeclared = [...keys].filter((k) => !shape.all.has(k)).sort();
-  const missing = [...shape.required].filter((k) => !keys.has(k)).sort();
+  const missing = [...shape.required].filter((k) => !(k in obj)).sort(); // methods of a class live on its prototype
   assert.deepEqual({ undeclared, missing }, { undeclared: [], missing: [] }, `${what}: runtime object vs declaration`);
 }
 
 test('the objects and progress payloads the API really produces have the declared shapes', async (t) => {
-  const api = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.js')).href);
+  const api = await import(pathToFileURL(path.join(ROOT, 'web', 'embedscape.node.js')).href);
   const d = declaredShapes();
   const tmp = mkdtempSync(path.join(tmpdir(), 'embedscape-types-'));
   const pool = new api.WorkerPool({ size: 1 });
@@ -302,34 +316,38 @@ test('the objects and progress payloads the API really produces have the declare
   }
   conforms(model, d.of('Model'), 'Model');
   conforms(model.config, d.of('BertConfig'), 'BertConfig');
+  conforms((await pool.stats())[0], d.of('WorkerInfo'), 'WorkerInfo');
   const texts = [];
   for (let i = 0; i < 40; i++) texts.push(`${['rain', 'sun', 'snow', 'wind'][i % 4]} ${i} ${'abc'.repeat(1 + (i % 3))}`);
   const embedEvents = [];
-  const vectors = await model.embed(texts, { batchSize: 8, onProgress: (p) => embedEvents.push(p) });
+  const vectors = await model.embed(texts, { onProgress: (p) => embedEvents.push(p) });
   assert.ok(embedEvents.length > 0, 'embed reported progress');
   for (const e of embedEvents) conforms(e, d.of('EmbedProgress'), 'EmbedProgress');
   conforms(vectors, d.of('ResultMatrix'), 'Model.embed result');
   assert.ok(vectors.data instanceof Float32Array && vectors.data.buffer instanceof ArrayBuffer);
+  conforms(await model.embed('one text'), d.of('ResultMatrix'), 'Model.embed of one string');
 
-  // similarity and kNN
+  // similarity
   const [nb] = await api.topK(vectors, 0, 1, { pool });
   conforms(nb, d.of('Neighbor'), 'topK entry');
-  conforms(await api.knnSearch(vectors, { k: 4 }, { pool }), d.of('KnnResult'), 'knnSearch result');
 
   // UMAP: epochs (with and without a snapshot) and the layout
   const epochs = [];
-  const xy = await api.umap(vectors, { nNeighbors: 5, nEpochs: 30 }, { pool, onEpoch: (e) => epochs.push(e) });
+  const knnEvents = [];
+  const xy = await api.umap(vectors, { nNeighbors: 5, nEpochs: 30, pool, onProgress: (e) => (e.status === 'knn' ? knnEvents : epochs).push(e) });
   assert.equal(epochs.length, 30);
-  for (const e of epochs) conforms(e, d.of('UmapEpoch'), 'UmapEpoch');
+  assert.ok(knnEvents.length >= 2, 'the shared kNN search reports its parts');
+  for (const e of knnEvents) conforms(e, d.of('KnnProgress'), 'KnnProgress');
+  for (const e of epochs) conforms(e, d.of('UmapProgress'), 'UmapProgress');
   assert.ok(epochs.at(-1).embedding, 'the last epoch carries the layout');
-  conforms(epochs.at(-1).embedding, d.of('ResultMatrix'), 'UmapEpoch.embedding');
+  conforms(epochs.at(-1).embedding, d.of('ResultMatrix'), 'UmapProgress.embedding');
   conforms(xy, d.of('ResultMatrix'), 'umap result');
 
   // HDBSCAN: one-shot with the condensed tree, and a clusterer
-  const h = await api.hdbscan(xy, { minClusterSize: 4, condensedTree: true }, { pool });
+  const h = await api.hdbscan(xy, { minClusterSize: 4, condensedTree: true, pool });
   conforms(h, d.of('HdbscanResult'), 'HdbscanResult');
   conforms(h.condensedTree, d.of('CondensedTree'), 'CondensedTree');
-  const clusterer = await api.createClusterer(xy, { minSamples: 3 }, { pool });
+  const clusterer = await api.createClusterer(xy, { minSamples: 3, pool });
   conforms(clusterer, d.of('Clusterer'), 'Clusterer');
   conforms(await clusterer.cluster({ minClusterSize: 5 }), d.of('HdbscanResult'), 'Clusterer.cluster result');
   await clusterer.dispose();
@@ -339,16 +357,40 @@ test('the objects and progress payloads the API really produces have the declare
   assert.ok(clusters.length > 0);
   conforms(clusters[0], d.of('ClusterKeywords'), 'clusterKeywords entry');
   if (clusters[0].keywords.length) conforms(clusters[0].keywords[0], d.of('Keyword'), 'Keyword');
-  const map = api.createMapFile({ texts, xy, labels: h.labels, probabilities: h.probabilities, outlierScores: h.outlierScores, clusters, model: model.name });
+  const map = api.createMapFile({ texts, xy, labels: h.labels, probabilities: h.probabilities, outlierScores: h.outlierScores, clusters, model: model.name, vectors });
   conforms(map, d.of('MapFile'), 'MapFile');
-  conforms(api.parseMapFile(JSON.stringify(map)), d.of('ParsedMapFile'), 'ParsedMapFile');
+  conforms(map.vectors, d.of('MapVectors'), 'MapVectors');
+  const parsed = api.parseMapFile(JSON.stringify(map));
+  conforms(parsed, d.of('ParsedMapFile'), 'ParsedMapFile');
+  conforms(parsed.vectorsMatrix, d.of('ResultMatrix'), 'ParsedMapFile.vectorsMatrix');
+
+  // a session: its progress payloads and its result
+  const session = await api.createSession({ model });
+  conforms(session, d.of('Session'), 'Session');
+  session.setTexts(texts);
+  session.setOptions({ umap: { nNeighbors: 5, nEpochs: 20 }, hdbscan: { minClusterSize: 4 } });
+  const seen = new Map();
+  const result = await session.run({ onProgress: (p) => { if (!seen.has(p.status)) seen.set(p.status, p); } });
+  conforms(result, d.of('SessionResult'), 'SessionResult');
+  conforms(result.layoutInfo, d.of('UmapInfo'), 'UmapInfo');
+  conforms(seen.get('embed'), d.of('EmbedProgress'), 'session progress: embed');
+  conforms(seen.get('layout'), d.of('UmapProgress'), 'session progress: layout');
+  conforms(seen.get('stage'), d.variant('SessionProgress', 'status', 'stage'), 'session progress: stage');
+  conforms((await session.similar(0, 2))[0], d.of('Neighbor'), 'Session.similar entry');
+  const graph = await session.graph();
+  conforms(graph, d.of('NeighbourGraph'), 'Session.graph result');
+  const stats = await session.distanceStats({ bins: 8 });
+  conforms(stats, d.of('DistanceStats'), 'Session.distanceStats result');
+  conforms(stats.cosine, d.of('Histogram'), 'Histogram');
+  conforms(await session.labelsIn('layout'), { all: new Set(['labels', 'nClusters', 'space']), required: new Set(['labels', 'nClusters', 'space']) }, 'Session.labelsIn result');
+  await session.dispose();
   await model.dispose();
 
-  // in-process: tokenizer and folder
-  const tok = await api.loadTokenizer(dir);
+  // tokenizer and folder
+  const tok = await api.loadTokenizer(dir, { pool });
   conforms(tok, d.of('Tokenizer'), 'Tokenizer');
-  conforms(tok.encodeBatch(texts.slice(0, 2)), { all: new Set(['ids', 'lengths']), required: new Set(['ids', 'lengths']) }, 'encodeBatch');
-  tok.free();
+  conforms(await tok.encodeBatch(texts.slice(0, 2)), { all: new Set(['ids', 'lengths']), required: new Set(['ids', 'lengths']) }, 'encodeBatch');
+  await tok.dispose();
   conforms(api.openFolder(dir), d.of('Folder'), 'Folder');
   conforms(api.openFolder({ files: { 'config.json': new Uint8Array(2) } }), d.of('Folder'), 'Folder (in memory)');
 });

@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { CLI } from './helpers.mjs';
-import { createEngine, WorkerPool, STATUS } from '../web/embedscape.js';
-import { runUmapWith, findAbParamsWith, umap } from '../web/lib/umap.js';
+import { createEngine } from '../web/worker/index.js';
+import { WorkerPool, STATUS } from '../web/embedscape.node.js';
+import { runUmapWith, findAbParamsWith } from '../web/worker/index.js';
+import { umap } from '../web/embedscape.node.js';
 import { formatNpy, parseNpy } from '../web/lib/io.js';
 
 let enginePromise;
@@ -133,7 +135,7 @@ test('NaN/Inf and bad options give clear errors; the engine stays usable', async
   const ok = blobs(1, 20, 3, 0, 6);
   await assert.rejects(runUmapWith(e, ok, { minDist: 2 }), /min_dist \(2\) must be <= spread/);
   await assert.rejects(runUmapWith(e, ok, { metric: 'manhattan' }), /metric must be one of/);
-  await assert.rejects(runUmapWith(e, ok, { nNeighbours: 5 }), /unknown UMAP option 'nNeighbours'/);
+  await assert.rejects(runUmapWith(e, ok, { nNeighbours: 5 }), /unknown option 'nNeighbours'/);
   await assert.rejects(runUmapWith(e, ok, { nComponents: 0 }), /nComponents must be a whole number >= 1/);
   await assert.rejects(runUmapWith(e, { data: new Float32Array(0), n: 0, dim: 3 }, {}), /UMAP input/);
   const heap = e.heapSize();
@@ -147,7 +149,7 @@ test('umap() in the pool: per-epoch progress with snapshots, result equals in-pr
     const x = blobs(3, 30, 5, 6, 7);
     const seen = [];
     let snaps = 0;
-    const y = await umap(x, { seed: 5, nEpochs: 80 }, { pool, onEpoch: (p) => { seen.push(p.epoch); if (p.embedding) { snaps++; assert.equal(p.embedding.data.length, 180); } assert.equal(p.nEpochs, 80); } });
+    const y = await umap(x, { seed: 5, nEpochs: 80, pool, onProgress: (p) => { seen.push(p.epoch); if (p.embedding) { snaps++; assert.equal(p.embedding.data.length, 180); } assert.equal(p.nEpochs, 80); } });
     assert.deepEqual(seen, Array.from({ length: 80 }, (_, i) => i + 1));
     assert.ok(snaps >= 1, 'at least the final snapshot');
     const e = await engine();
@@ -155,9 +157,9 @@ test('umap() in the pool: per-epoch progress with snapshots, result equals in-pr
     assert.deepEqual(y.data, local.embedding.data);
     const ac = new AbortController();
     const big = blobs(4, 500, 10, 5, 8);
-    const p = umap(big, { seed: 1, nEpochs: 5000 }, { pool, signal: ac.signal, onEpoch: (e2) => { if (e2.epoch === 3) ac.abort(); } });
+    const p = umap(big, { seed: 1, nEpochs: 5000, pool, signal: ac.signal, onProgress: (e2) => { if (e2.epoch === 3) ac.abort(); } });
     await assert.rejects(p, (err) => err.name === 'AbortError');
-    const after = await umap(x, { seed: 5, nEpochs: 80 }, { pool });
+    const after = await umap(x, { seed: 5, nEpochs: 80, pool });
     assert.deepEqual(after.data, y.data, 'the worker is usable after a cancellation');
   } finally {
     pool.dispose();

@@ -11,8 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { loadDataset } from './umap_metrics.mjs';
-import { createEngine } from '../web/lib/engine.js';
-import { createUmapWith, umapGraphWith, runUmapWith, knnSearchWith } from '../web/lib/umap.js';
+import { createEngine, createUmapWith, umapGraphWith, runUmapWith, knnSearchWith } from '../web/worker/index.js';
 
 let enginePromise;
 const engine = () => (enginePromise ??= createEngine());

@@ -1,14 +1,14 @@
 // UMAP with the kNN search shared by a pool's workers (web/lib/umap-parallel.js): the same bytes as
 // in one engine with 1, 2 and 3 workers (exact search, and NN-descent over several row chunks),
-// progress between parts, cancellation during the search (the workers keep nothing), a fit kept in
-// a worker for transform, and umap() itself.
+// progress between parts, cancellation during the search (the workers keep nothing), and umap() itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { sentenceLikeBlobs } from './bench/umap.mjs';
-import { createEngine, WorkerPool } from '../web/embedscape.js';
-import { runUmapWith, createUmapWith, umap } from '../web/lib/umap.js';
+import { WorkerPool, umap } from '../web/embedscape.node.js';
+import { createEngine, runUmapWith } from '../web/worker/index.js';
 import { umapParallel } from '../web/lib/umap-parallel.js';
+import { OP } from '../web/lib/protocol.js';
 
 let enginePromise;
 const engine = () => (enginePromise ??= createEngine());
@@ -31,10 +31,10 @@ test('the same bytes as in one engine with 1, 2 and 3 workers; progress between 
       for (const pool of pools) {
         const seen = [];
         const epochs = [];
-        const r = await umapParallel(pool, x, opts, { onProgress: (p) => seen.push(p), onEpoch: (p) => epochs.push(p.epoch) });
+        const r = await umapParallel(pool, x, opts, { onProgress: (p) => { seen.push(p); if (p.status === 'layout') epochs.push(p.epoch); } });
         assert.ok(same(r.embedding.data, local.embedding.data), `${name}, ${pool.size} workers: bytes differ from one engine`);
         assert.deepEqual(r.info, local.info);
-        const knn = seen.filter((p) => p.stage === 'knn');
+        const knn = seen.filter((p) => p.status === 'knn');
         const phases = [...new Set(knn.map((p) => p.phase))];
         assert.deepEqual(phases, name === 'exact' ? ['exact'] : ['forest', 'descent']);
         for (const p of knn) assert.ok(p.done >= 0 && p.done <= p.total && Number.isInteger(p.round));
@@ -43,7 +43,7 @@ test('the same bytes as in one engine with 1, 2 and 3 workers; progress between 
           assert.ok(rounds.length >= 2 && rounds[0].total === 3, `descent rounds ${JSON.stringify(rounds)}`);
         }
         assert.deepEqual(epochs, Array.from({ length: opts.nEpochs }, (_, i) => i + 1));
-        assert.equal(seen.filter((p) => p.stage === 'layout').length, opts.nEpochs);
+        assert.equal(seen.filter((p) => p.status === 'layout').length, opts.nEpochs);
       }
     }
   } finally {
@@ -56,43 +56,18 @@ test('cancelled during the kNN search: AbortError, the workers keep nothing and 
   try {
     const { x, opts } = CASES[0];
     const ac = new AbortController();
-    const p = umapParallel(pool, x, opts, { signal: ac.signal, keep: 'fit-a', onProgress: (q) => { if (q.phase === 'descent') ac.abort(); } });
+    const p = umapParallel(pool, x, opts, { signal: ac.signal, onProgress: (q) => { if (q.phase === 'descent') ac.abort(); } });
     await assert.rejects(p, (err) => err.name === 'AbortError');
-    // the id is free again (a leftover would be refused as 'in use') and the result is unchanged
+    // the workers hold nothing and the next result is unchanged
     const e = await engine();
     const small = sentenceLikeBlobs(600, 16, 7);
-    const r = await umapParallel(pool, small, { seed: 2, nEpochs: 5 }, { keep: 'fit-a' });
+    const r = await umapParallel(pool, small, { seed: 2, nEpochs: 5 });
     assert.ok(same(r.embedding.data, (await runUmapWith(e, small, { seed: 2, nEpochs: 5 })).embedding.data));
-    await pool.run('umap.release', { id: 'fit-a' }, { worker: 0 });
+    const held = await pool.broadcast(OP.INFO, {});
+    for (const h of held) assert.ok(!(h.state ?? []).some((k) => String(k).startsWith('umap-parallel-')), `left in a worker: ${JSON.stringify(h.state)}`);
     const ac2 = new AbortController();
     ac2.abort();
     await assert.rejects(umapParallel(pool, small, {}, { signal: ac2.signal }), (err) => err.name === 'AbortError');
-  } finally {
-    pool.dispose();
-  }
-});
-
-test('a fit kept in worker 0 transforms new points as the in-process fit does', async () => {
-  const pool = new WorkerPool({ size: 2 });
-  const e = await engine();
-  try {
-    const all = sentenceLikeBlobs(1100, 16, 8);
-    const train = { data: all.data.subarray(0, 1000 * 16).slice(), n: 1000, dim: 16 };
-    const points = { data: all.data.subarray(1000 * 16).slice(), n: 100, dim: 16 };
-    const opts = { seed: 4, nEpochs: 30 };
-    await umapParallel(pool, train, opts, { keep: 'fit-b' });
-    const there = await pool.run('umap.transform', { id: 'fit-b', points, opts: { seed: 9 } }, { worker: 0 });
-    const fit = createUmapWith(e, train, opts);
-    try {
-      fit.runEpochs(30);
-      const here = fit.transform(train, points, { seed: 9 });
-      assert.ok(same(there.embedding.data, here.embedding.data));
-      assert.deepEqual(there.indices, here.indices);
-    } finally {
-      fit.dispose();
-    }
-    await pool.run('umap.release', { id: 'fit-b' }, { worker: 0 });
-    await assert.rejects(pool.run('umap.transform', { id: 'fit-b', points }, { worker: 0 }), /no UMAP fit 'fit-b'/);
   } finally {
     pool.dispose();
   }
@@ -103,10 +78,10 @@ test('umap() shares the search across the pool and gives the in-process bytes', 
   try {
     const { x, opts } = CASES[1];
     const stages = new Set();
-    const y = await umap(x, opts, { pool, onProgress: (p) => stages.add(p.stage) });
+    const y = await umap(x, { ...opts, pool, onProgress: (p) => stages.add(p.status) });
     assert.deepEqual([...stages], ['knn', 'layout']);
     assert.ok(same(y.data, (await runUmapWith(await engine(), x, opts)).embedding.data));
-    const one = await umap({ data: new Float32Array([1, 2, 3]), n: 1, dim: 3 }, {}, { pool });
+    const one = await umap({ data: new Float32Array([1, 2, 3]), n: 1, dim: 3 }, { pool });
     assert.deepEqual(Array.from(one.data), [0, 0]);
   } finally {
     pool.dispose();

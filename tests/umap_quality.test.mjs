@@ -16,9 +16,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { needShared } from './helpers.mjs';
 import { highDimTable, embeddingQuality, loadDataset } from './umap_metrics.mjs';
-import { createEngine } from '../web/lib/engine.js';
-import { runUmapWith } from '../web/lib/umap.js';
+import { createEngine, runUmapWith } from '../web/worker/index.js';
 
 const UMAP_LEARN = {
   digits: { trustworthiness: (0.9878 + 0.9879 + 0.9866) / 3, recall: (0.5315 + 0.5245 + 0.5321) / 3 },

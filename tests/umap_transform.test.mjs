@@ -12,8 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { loadDataset, transformQuality } from './umap_metrics.mjs';
-import { createEngine } from '../web/lib/engine.js';
-import { createUmapWith, knnSearchWith } from '../web/lib/umap.js';
+import { createEngine, createUmapWith, knnSearchWith } from '../web/worker/index.js';
 
 const UMAP_LEARN = {
   digits: { trustworthiness: (0.9846 + 0.9826 + 0.9837) / 3, recall: (0.5104 + 0.5059 + 0.5067) / 3 },
@@ -120,7 +119,7 @@ test('transform rejects bad input with a clear message; nothing leaks', async ()
     const heap = e.heapSize();
     assert.throws(() => fit.transform(points, points), /transform needs the 108 rows this map was fitted on, got 12/);
     assert.throws(() => fit.transform(train, { data: new Float32Array(10), n: 2, dim: 5 }), /new points have 5 columns/);
-    assert.throws(() => fit.transform(train, points, { nEpoch: 3 }), /unknown UMAP transform option 'nEpoch'/);
+    assert.throws(() => fit.transform(train, points, { nEpoch: 3 }), /umap transform: unknown option 'nEpoch'/);
     const nan = { ...points, data: points.data.slice() };
     nan.data[6] = NaN;
     assert.throws(() => fit.transform(train, nan), /new vectors: row 1, column 2 is NaN/);
@@ -132,4 +131,45 @@ test('transform rejects bad input with a clear message; nothing leaks', async ()
   const one = createUmapWith(e, { data: new Float32Array([1, 2]), n: 1, dim: 2 });
   assert.throws(() => one.transform({ data: new Float32Array([1, 2]), n: 1, dim: 2 }, { data: new Float32Array([1, 3]), n: 1, dim: 2 }), /at least 2 points/);
   one.dispose();
+});
+
+test('a session keeps the fitted UMAP of its map: graph() is the graph the SGD sampled, place() is transform', async (t) => {
+  const { createSession, WorkerPool } = await import('../web/embedscape.node.js');
+  const pool = new WorkerPool({ size: 2 });
+  t.after(() => pool.dispose());
+  const e = await engine();
+  const all = blobs(440, 16, 21);
+  const { train, points } = split(all);
+  const opts = { nNeighbors: 12, seed: 5, nEpochs: 60 };
+  const s = await createSession({ pool });
+  t.after(() => s.dispose());
+  s.setTexts(Array.from({ length: train.n }, (_, i) => `row ${i}`));
+  s.setVectors(train);
+  s.setOptions({ umap: opts });
+  const r = await s.run();
+  const fit = createUmapWith(e, train, opts);
+  try {
+    fit.runEpochs(opts.nEpochs);
+    assert.deepEqual(r.xy.data, fit.embedding().data, 'the session layout is the fit');
+    const g = await s.graph(), mine = fit.graph();
+    assert.deepEqual(g.cols, mine.indices, 'graph(): the engine graph, column for column');
+    assert.deepEqual(g.weights, mine.weights, 'graph(): the membership strengths');
+    for (let i = 0; i < train.n; i++) for (let q = mine.indptr[i]; q < mine.indptr[i + 1]; q++) assert.equal(g.rows[q], i);
+    const placed = await s.place(points, { seed: 9 });
+    const here = fit.transform(train, points, { seed: 9 });
+    assert.deepEqual(placed.embedding.data, here.embedding.data, 'place() = transform of the fit');
+    assert.deepEqual(placed.indices, here.indices);
+    assert.equal(placed.embedding.n, points.n);
+    // number[][] input, one row (the optimisation depends on the batch, as umap-learn's does)
+    const one = await s.place([Array.from(points.data.subarray(0, 16))], { seed: 9 });
+    const hereOne = fit.transform(train, { data: points.data.slice(0, 16), n: 1, dim: 16 }, { seed: 9 });
+    assert.deepEqual(one.embedding.data, hereOne.embedding.data);
+  } finally {
+    fit.dispose();
+  }
+  await assert.rejects(s.place({ data: new Float32Array(10), n: 2, dim: 5 }), /m x 16 values/);
+  // a saved map's layout (no fit) says so
+  s.setLayout({ data: r.xy.data.slice(), n: train.n, dim: 2 });
+  await s.run();
+  await assert.rejects(s.place(points), /not laid out here/);
 });

@@ -1,16 +1,18 @@
-// embedscape.d.ts — TypeScript declarations of the public JavaScript API (web/embedscape.js).
+// embedscape.d.ts — TypeScript declarations of the public JavaScript API (web/embedscape.js, and
+// web/embedscape.node.js in Node.js: the same names).
 //
 // Every name the module exports at run time is declared here (tests/types.test.mjs checks that the
-// two sets are equal), with the option objects, their defaults, the result shapes and the progress
-// payloads as implemented by the stage modules in web/lib/.
+// two sets are equal), with the option objects, their defaults (web/lib/options.js defines them once;
+// the test checks the "(default …)" comments against it), the result shapes and the progress payloads.
+// Every long call takes its options last, in one object, with `signal` (cancels: the promise rejects
+// with signal.reason, a DOMException named AbortError by default) and `onProgress` (payloads of one
+// form: {status, done, total, ...}).
 //
-//   import { loadModel, umap, hdbscan, clusterKeywords, createMapFile } from 'embedscape';
+//   import { loadModel, createSession } from 'embedscape';
 //   const model = await loadModel('models/all-MiniLM-L6-v2/');
-//   const vectors = await model.embed(texts, { onProgress: (p) => console.log(p.done, p.total) });
-//   const xy = await umap(vectors, { nNeighbors: 15, minDist: 0.1, seed: 42 });
-//   const { labels, probabilities } = await hdbscan(xy, { minClusterSize: 5 });
-//   const clusters = clusterKeywords(texts, labels, { topN: 10 });
-//   const map = createMapFile({ texts, xy, labels, probabilities, clusters, model: model.name });
+//   const session = await createSession({ model });
+//   session.setTexts(texts);
+//   const { xy, labels, clusters } = await session.run({ onProgress: (p) => console.log(p.status, p.done, p.total) });
 
 // =============================================================================================== shapes
 
@@ -30,23 +32,38 @@ export interface Matrix<Data extends Float32Array = Float32Array> {
 type F32Array = ReturnType<Float32Array['slice']>;
 type F64Array = ReturnType<Float64Array['slice']>;
 type I32Array = ReturnType<Int32Array['slice']>;
-type I8Array = ReturnType<Int8Array['slice']>;
 type U8Array = ReturnType<Uint8Array['slice']>;
 
 /** A Matrix embedscape returns (its data is a fresh Float32Array over an ArrayBuffer). */
 export type ResultMatrix = Matrix<F32Array>;
 
-/** Points HDBSCAN accepts: a Matrix, a matrix of float64 / plain numbers, or an array of rows. */
-export type Points =
+/**
+ * What every stage accepts as a matrix: a Matrix whose data is any typed array or number[]; rows
+ * (number[][] or an array of typed arrays); or a tensor-like {data, dims: [n, dim]} (transformers.js).
+ */
+export type MatrixLike =
   | Matrix
-  | { data: Float64Array | number[]; n: number; dim: number }
-  | ArrayLike<number>[];
+  | { data: ArrayLike<number>; n: number; dim: number }
+  | readonly ArrayLike<number>[]
+  | { data: ArrayLike<number>; dims: readonly [number, number] };
 
 /** A query for the similarity functions: a row index of the matrix, or a vector of `dim` numbers. */
 export type Query = number | Float32Array | Float64Array | readonly number[];
 
-/** Where a model folder is: a path (Node), a URL (http(s):, or file: in Node), files in memory, or an open Folder. */
+/**
+ * Where a model is: a folder path (Node), a URL (http(s):, or file: in Node), files in memory, an open
+ * Folder, or a Hugging Face Hub id ('sentence-transformers/all-MiniLM-L6-v2': downloaded once, into the
+ * browser's Cache Storage or Node's cache folder; a local folder of that name wins).
+ */
 export type ModelSource = string | URL | MemoryFolderSource | Folder;
+
+/** Where a model named by its Hub id is downloaded from. */
+export interface HubOptions {
+  /** the Hub's address (default: $HF_ENDPOINT in Node, else https://huggingface.co) */
+  hubUrl?: string;
+  /** branch, tag or commit of the repository (default 'main') */
+  revision?: string;
+}
 
 /**
  * Files held in memory, by name relative to the model folder (e.g. `'1_Pooling/config.json'`).
@@ -58,21 +75,15 @@ export interface MemoryFolderSource {
   name?: string;
 }
 
-/** Bytes of a download or file read so far; `total` is 0 when the server sends no length. */
-export interface ByteProgress {
-  loaded: number;
-  total: number;
-}
-
-/** Options every pool-backed call takes. */
-export interface PoolOptions {
+/** Options of a call that runs in a worker pool. */
+export interface CallOptions {
   /** the worker pool to run in (default: getDefaultPool(), one worker per core) */
   pool?: WorkerPool;
-  /** cancels the work: the promise rejects with an AbortError */
+  /** cancels the work: the promise rejects with signal.reason */
   signal?: AbortSignal;
 }
 
-// =============================================================================================== engine
+// =============================================================================================== errors and the pool
 
 /** An error reported by the engine or by the JS layer for a user mistake (never a bug). */
 export declare class EmbedscapeError extends Error {
@@ -80,13 +91,6 @@ export declare class EmbedscapeError extends Error {
   name: 'EmbedscapeError';
   /** engine status code (see STATUS), 0 when the error comes from JS */
   status: number;
-}
-
-/** Raised when an AbortSignal (or disposing the pool) stops long work. */
-export declare class AbortError extends Error {
-  /** @param message default "cancelled" */
-  constructor(message?: string);
-  name: 'AbortError';
 }
 
 /** Engine status codes (wasm/src/status.h); EmbedscapeError.status holds one of them. */
@@ -101,223 +105,168 @@ export declare const STATUS: Readonly<{
   INTERNAL: 7;
 }>;
 
-/**
- * One instance of the WebAssembly engine (its own memory) and the helpers stage code uses to call it.
- * Pointers are unsigned 32-bit byte offsets into the wasm heap. Heap views are re-read on every access
- * (memory growth replaces the buffer): never keep one across a call that may allocate.
- */
-export declare class Engine {
-  /** @param module the instantiated Emscripten module */
-  constructor(module: any);
-  /** the Emscripten module */
-  M: any;
-  readonly u8: Uint8Array;
-  readonly i8: Int8Array;
-  readonly i16: Int16Array;
-  readonly i32: Int32Array;
-  readonly u32: Uint32Array;
-  readonly f32: Float32Array;
-  readonly f64: Float64Array;
-  /** message of the last failure inside the engine */
-  lastError(): string;
-  /**
-   * Throws unless status is 0: an AbortError for STATUS.CANCELLED, else an EmbedscapeError with the
-   * engine's message (prefixed by `context`).
-   */
-  check(status: number, context?: string): void;
-  /** Calls the exported C function `_name` and checks its status (throws on failure). */
-  call(name: string, ...args: number[]): void;
-  /** Calls the exported C function `_name` and returns its raw result. */
-  raw(name: string, ...args: number[]): number;
-  /** Allocates n bytes (n may be 0); throws an EmbedscapeError (STATUS.NOMEM) when the heap is full. */
-  malloc(n: number): number;
-  /** Frees a pointer from malloc/copyIn/cstr (0 is ignored). */
-  free(p: number): void;
-  /** Copies a typed array or ArrayBuffer into a fresh allocation; returns its pointer. */
-  copyIn(data: ArrayBufferView | ArrayBuffer): number;
-  /** A NUL-terminated UTF-8 copy of a string; free it with free(). */
-  cstr(s: string): number;
-  /** Reads a NUL-terminated UTF-8 string. */
-  str(p: number): string;
-  /** Copies n float32 values out of the heap. */
-  readF32(p: number, n: number): F32Array;
-  /** Copies n float64 values out of the heap. */
-  readF64(p: number, n: number): F64Array;
-  /** Copies n int32 values out of the heap. */
-  readI32(p: number, n: number): I32Array;
-  /** Copies n bytes out of the heap. */
-  readU8(p: number, n: number): U8Array;
-  getI32(p: number): number;
-  getU32(p: number): number;
-  getF32(p: number): number;
-  getF64(p: number): number;
-  /** Runs fn with temporary allocations that are freed afterwards, whatever happens. */
-  scoped<T>(fn: (alloc: (n: number) => number, copy: (data: ArrayBufferView | ArrayBuffer) => number) => T): T;
-  /** bytes currently reserved by the wasm memory (grows, never shrinks) */
-  heapSize(): number;
-  /** true when the engine was built with 128-bit SIMD kernels */
-  hasSimd(): boolean;
-  /** the engine's version string */
-  version(): string;
-}
-
-/** Instantiates a fresh engine in this thread (an independent wasm instance with its own memory). */
-export declare function createEngine(): Promise<Engine>;
-
-// =============================================================================================== pool
-
-/** Options of WorkerPool.run / broadcast. */
-export interface PoolRunOptions {
-  /** called with each progress payload the operation reports (its shape depends on the operation) */
-  onProgress?: (progress: any) => void;
-  /** asks the worker to stop the task; the promise then rejects with an AbortError */
-  signal?: AbortSignal;
-  /** index of the worker to run on (modulo the pool size; default: the least busy one) */
-  worker?: number;
-  /** buffers in `args` to move to the worker instead of copying them (they become unusable here) */
-  transfer?: ArrayBuffer[];
+/** One worker engine's state: its version, SIMD, its wasm memory and the ids of what it holds. */
+export interface WorkerInfo {
+  version: string;
+  simd: boolean;
+  /** bytes of wasm memory (it grows and never shrinks) */
+  heapBytes: number;
+  /** bytes of it in use by allocations (what a leak makes grow) */
+  heapInUse: number;
+  state: string[];
 }
 
 /**
- * A pool of workers (Web Workers in browsers, worker_threads in Node), each with its own engine.
- * No SharedArrayBuffer, so no cross-origin isolation headers are needed. Workers start on first use
- * and do not keep Node alive while idle.
+ * A pool of workers, each with its own engine instance (Web Workers in browsers, worker_threads in
+ * Node). Tasks run on the least busy worker; a worker that dies is replaced on its next task.
  */
 export declare class WorkerPool {
   constructor(opts?: {
-    /** number of workers (default: defaultThreads(), the number of cores) */
+    /** workers (default: the cores; at most 4 per core) */
     size?: number;
-    /** the worker module (default: web/worker.js next to this module; in a browser, one from another
-     *  origin, e.g. a CDN, starts through a same-origin Blob module that imports it) */
+    /** where the worker module is, when a bundler or a CDN moved it (default: ./worker/worker.js next to the library) */
     workerUrl?: URL | string;
   });
-  /** number of workers (the requested size until they have started; 0 = not yet known) */
+  /** number of workers */
   readonly size: number;
-  /**
-   * Runs one operation (a handler of the `*Ops` objects, e.g. 'umap.run') on one worker.
-   * `args` is structured-cloned. Rejects with an EmbedscapeError (or AbortError) on failure.
-   */
-  run<T = unknown>(op: string, args?: unknown, opts?: PoolRunOptions): Promise<T>;
-  /** Runs the same operation on every worker; resolves to the results in worker order. */
-  broadcast<T = unknown>(op: string, args?: unknown, opts?: Omit<PoolRunOptions, 'worker'>): Promise<T[]>;
-  /** Stops every worker; pending tasks reject with an AbortError. The pool cannot be used again. */
+  /** starts the workers now (they also start on the first task) */
+  start(): Promise<void>;
+  /** each worker's engine */
+  stats(): Promise<WorkerInfo[]>;
+  /** stops worker i as if it had crashed (its tasks reject; it restarts on its next task) */
+  kill(i: number): void;
+  /** calls fn(index, generation) when a worker died (its state is gone); returns an unsubscribe function */
+  onWorkerLost(fn: (index: number, generation: number) => void): () => void;
+  /** stops every worker; pending tasks reject with an AbortError */
   dispose(): void;
 }
 
-/** The pool the high-level functions use when no `pool` is given (created on first use). */
+/** The pool shared by the API when a call names none. */
 export declare function getDefaultPool(): WorkerPool;
-/** Replaces the shared pool (e.g. to choose its size); disposes the previous one. */
+/** Replaces the shared pool (disposes the previous one). */
 export declare function setDefaultPool(pool: WorkerPool | null): void;
-/** Number of workers to use by default: the cores of the machine (navigator.hardwareConcurrency in browsers). */
-export declare function defaultThreads(): Promise<number>;
+/** The number of workers a pool gets by default: the machine's cores. */
+export declare function defaultThreads(): number;
 
-/** What a worker operation receives (inside the worker). */
-export interface WorkerContext {
-  /** the worker's engine */
-  engine: Engine;
-  /** state kept across tasks in this worker (loaded models, prepared clusterers), by key */
-  state: Map<string, any>;
-  /** sends a progress payload to the caller's onProgress */
-  progress(p: unknown): void;
-  /** true once the caller's AbortSignal fired */
-  aborted(): boolean;
-  /** lets the worker receive messages (a cancel) before continuing */
-  yield(): Promise<void>;
-}
+// =============================================================================================== files
 
-/** A worker operation: returns its result, or `{result, transfer}` to move buffers to the caller. */
-export type WorkerOp = (ctx: WorkerContext, args: any) => Promise<unknown>;
-
-// =============================================================================================== io
-
-/** Decodes bytes as UTF-8 exactly as TextDecoder does (invalid bytes become U+FFFD, a BOM is dropped). */
-export declare function decodeUtf8(bytes: ArrayBufferView | ArrayBuffer): string;
-/** Splits text into lines (\n, \r\n or \r), dropping one trailing empty line. */
-export declare function splitLines(text: string): string[];
-/** Parses CSV (RFC 4180: quotes, doubled quotes, newlines inside quotes) into rows of fields. */
-export declare function parseCsv(text: string): string[][];
-/**
- * Reads texts from a file's bytes, chosen by the name's extension:
- * `.jsonl`/`.ndjson`: a string "text" field per line (blank lines skipped); `.csv`: the "text" column,
- * else the first column; anything else: one text per line. Throws EmbedscapeError on bad JSON lines.
- * @param name file name, for the extension and messages (default "input.txt")
- */
+/** Parses the texts of a file by its name's extension: .jsonl ("text" field), .csv ("text" column or the first), else one per line. */
 export declare function parseTexts(bytes: Uint8Array, name?: string): string[];
-/**
- * Parses a .npy file holding a float32 (or float64, converted) C-order array of 1 or 2 dimensions.
- * A 1-D array of n values has shape [n, 1]. Throws EmbedscapeError naming the problem.
- */
+/** Parses a .npy float32 (or float64, converted) C-order matrix; a 1-D array becomes [n, 1]. */
 export declare function parseNpy(bytes: Uint8Array, name?: string): { data: F32Array; shape: [number, number] };
-/** Serialises float32 values as a C-order .npy file (version 1.0) of the given shape. */
+/** Serialises a float32 matrix as .npy (version 1.0). */
 export declare function formatNpy(data: Float32Array | ArrayLike<number>, shape: readonly number[]): U8Array;
 
-// =============================================================================================== map file
-
-/** A cluster and its keywords, as clusterKeywords returns them and map files store them. */
-export interface ClusterKeywords {
-  /** the cluster's label (>= 0) */
-  label: number;
-  /** number of texts with that label */
-  size: number;
-  /** best first */
-  keywords: Keyword[];
+/** Bytes of a download or file read so far; `total` is 0 when the server sends no length. */
+export interface ByteProgress {
+  loaded: number;
+  total: number;
 }
 
-/** One keyword of a cluster and its c-TF-IDF score. */
+/** A model folder, read on demand: a missing file is null, never an exception. */
+export interface Folder {
+  /** the folder's name, for messages */
+  name: string;
+  /** the files, when known (memory folders), else null */
+  list(): string[] | null;
+  has(file: string): Promise<boolean>;
+  read(file: string, opts?: { onProgress?: (p: ByteProgress) => void; signal?: AbortSignal }): Promise<Uint8Array | null>;
+  /** the file parsed as JSON, null when absent */
+  readJson(file: string): Promise<any>;
+  /** its size in bytes, null when absent or unknown */
+  size(file: string): Promise<number | null>;
+  /** the folder on disk (Node) */
+  path?: string;
+  /** the repository, for a folder of the Hugging Face Hub ('org/name') */
+  hubId?: string;
+}
+
+/** Opens a model folder: a path (Node), a URL, or files in memory ({files}). */
+export declare function openFolder(source: ModelSource): Folder;
+
+// =============================================================================================== the map file
+
 export interface Keyword {
   word: string;
   score: number;
 }
 
-/** What produced a map, for the record (the CLI writes umap-learn / hdbscan parameter names). */
+/** A cluster and its keywords (c-TF-IDF), by label. */
+export interface ClusterKeywords {
+  label: number;
+  /** texts in the cluster */
+  size: number;
+  keywords: Keyword[];
+}
+
+/** A cluster of a saved map: its keywords, and the name and description given to it (if any). */
+export interface MapCluster extends ClusterKeywords {
+  name?: string;
+  description?: string;
+}
+
+/** What produced a map, for the record (the Python libraries' parameter names). */
 export interface MapParams {
   umap?: Record<string, unknown>;
   hdbscan?: Record<string, unknown>;
-  [key: string]: unknown;
 }
 
-/** The saved map: JSON written by `embedscape map` and the page, read by the page and <embedscape-map>. */
+/** The saved map (JSON): everything the page and <embedscape-map> need to draw it without the model. */
 export interface MapFile {
   format: 'embedscape-map';
   version: 1;
   /** ISO date */
   created: string;
-  /** model name, or null */
   model: string | null;
   params: MapParams;
-  /** n texts */
   texts: string[];
-  /** 2-D coordinates, n each */
   x: number[];
   y: number[];
-  /** cluster of each point, -1 = noise */
+  /** -1 = noise */
   labels: number[];
-  /** HDBSCAN membership strength in [0, 1] */
   probabilities: number[];
-  /** GLOSH outlier scores in [0, 1] (optional) */
   outlier_scores?: number[];
-  clusters: ClusterKeywords[];
+  clusters: MapCluster[];
+  /** the texts' vectors, when the map was saved with them (createMapFile({vectors}), `embedscape map --vectors`) */
+  vectors?: MapVectors;
 }
 
-/** The least a map object needs to be read (parseMapFile, <embedscape-map>.setMap). */
+/**
+ * A map's vectors, compactly: row i is int8 values times scale[i] (max |v| / 127 of the row), the
+ * n*dim int8 values base64-encoded row-major; about 0.52 KB per text at 384 dimensions.
+ */
+export interface MapVectors {
+  encoding: 'int8';
+  dim: number;
+  scale: number[];
+  data: string;
+}
+
+/** New points placed on a map: their positions, and each one's k nearest texts of the map with their membership strengths (m*k, nearest first). */
+export interface PlacedPoints {
+  embedding: Matrix;
+  indices: I32Array;
+  weights: F32Array;
+  k: number;
+}
+
+/** A map as parseMapFile accepts it: the required fields, the rest optional. */
 export type MapFileData = Pick<MapFile, 'format' | 'version' | 'texts' | 'x' | 'y' | 'labels'> &
   Partial<Omit<MapFile, 'format' | 'version' | 'texts' | 'x' | 'y' | 'labels'>>;
 
-/** What createMapFile builds a map from. */
 export interface CreateMapFileInput {
   texts: readonly string[];
-  /** coordinates, n rows of dim >= 2 (the first two columns are used) */
+  /** n x 2 (or more: the first two columns) */
   xy: Matrix;
-  /** one per text, -1 = noise */
   labels: ArrayLike<number>;
-  /** default: 1 for every point */
   probabilities?: ArrayLike<number>;
   outlierScores?: ArrayLike<number>;
-  /** default: one entry per label with no keywords */
-  clusters?: ClusterKeywords[];
+  /** default: sizes from the labels, no keywords */
+  clusters?: MapCluster[];
   params?: MapParams;
-  /** default null */
   model?: string | null;
+  /** the texts' embeddings, to store compactly (see MapVectors) */
+  vectors?: Matrix;
 }
 
 /** A validated map with typed arrays added. */
@@ -325,103 +274,65 @@ export interface ParsedMapFile extends Omit<MapFile, 'created' | 'model' | 'para
   created?: string;
   model?: string | null;
   params?: MapParams;
-  /** number of points */
   n: number;
-  /** the coordinates as a Matrix (n x 2) */
   xy: ResultMatrix;
   labelsArray: I32Array;
+  /** the stored vectors, decoded (null when the map has none) */
+  vectorsMatrix: ResultMatrix | null;
 }
 
-export declare const MAP_FORMAT: 'embedscape-map';
-export declare const MAP_VERSION: 1;
 /**
  * Builds a map object, ready for JSON.stringify (coordinates and probabilities rounded to 5 digits).
  * Throws EmbedscapeError when the lengths of texts, xy and labels disagree.
  */
 export declare function createMapFile(m: CreateMapFileInput): MapFile;
 /**
- * Validates a map (a parsed object, or its JSON text) and adds typed arrays. Throws EmbedscapeError
- * naming the problem (bad JSON, wrong format or version, lengths, non-finite coordinates, labels < -1).
+ * Validates a map (a parsed object, or its JSON text) as hostile input and returns a checked copy with
+ * typed arrays added (unknown fields kept). Throws EmbedscapeError naming the field and index of the
+ * first violation, e.g. `map file: labels[17] must be an integer >= -1, got "x"`.
  */
 export declare function parseMapFile(input: unknown): ParsedMapFile;
-
-// =============================================================================================== folder
-
-/** A model folder opened by openFolder: files read on demand; a missing file is null, not an error. */
-export interface Folder {
-  /** the folder's name (for messages and the model's name) */
-  name: string;
-  /** the file names when known (files in memory), else null */
-  list(): string[] | null;
-  has(file: string): Promise<boolean>;
-  /** the file's bytes, or null when it does not exist */
-  read(file: string, opts?: { onProgress?: (p: ByteProgress) => void; signal?: AbortSignal }): Promise<Uint8Array | null>;
-  /** the parsed JSON file, or null when it does not exist (EmbedscapeError when it is not JSON) */
-  readJson(file: string): Promise<any>;
-  /** the file's size in bytes, or null when unknown or absent */
-  size(file: string): Promise<number | null>;
-}
-
-/** The files a sentence-transformers folder may hold, in the order a loader wants them. */
-export declare const MODEL_FILES: readonly string[];
-/** Opens a model folder (a path in Node, a URL, or files in memory); an open Folder is returned as is. */
-export declare function openFolder(source: ModelSource): Folder;
+/**
+ * A short Python script (sentence-transformers + umap-learn + hdbscan, the map's parameters and seed)
+ * that rebuilds the map from its texts: `python rebuild_map.py map.json [--vectors V.npy]`.
+ */
+export declare function pythonScript(map: Pick<MapFile, 'model' | 'params'> & { texts?: string[] }, opts?: { mapFile?: string; scriptFile?: string }): string;
 
 // =============================================================================================== tokenizer
 
-/** Bytes of a tokenizer or model file: bytes, or text (encoded as UTF-8). */
-export type FileBytes = Uint8Array | ArrayBuffer | ArrayBufferView | string;
-
-/**
- * The maximum number of ids per text, with [CLS]/[SEP]: undefined/null/-1 = the model's own
- * (sentence_bert_config.json max_seq_length, else tokenizer_config.json model_max_length),
- * 0 = no truncation, N = at most N ids. `{maxLength}` works too.
- */
-export type MaxLength = number | null | undefined | { maxLength?: number | null };
-
-/** The BERT WordPiece tokenizer of a model folder (the engine's, exact to Hugging Face's tokenizers). */
+/** The BERT WordPiece tokenizer of a model folder (the engine's, exact to Hugging Face's tokenizers), in one worker. */
 export interface Tokenizer {
-  /** the engine's tokenizer handle */
-  readonly ptr: number;
-  readonly engine: Engine;
+  /** the folder's name */
+  readonly name: string;
   /** the model's maximum length in ids (0 = none) */
   readonly maxLength: number;
   readonly vocabSize: number;
-  /** ids added around each text ([CLS] and [SEP]: 2) */
+  /** ids the model adds around each text ([CLS] and [SEP]: 2) */
   readonly nSpecial: number;
-  /** The ids of one text, e.g. Int32Array [101, 1996, 3103, 2003, 9716, 102]. */
-  encode(text: string, maxLength?: MaxLength): I32Array;
-  /** Ids of many texts in one call: all ids back to back, and the number of ids of each text. */
-  encodeBatch(texts: readonly string[], maxLength?: MaxLength): { ids: I32Array; lengths: I32Array };
-  /** the id of a vocabulary token, -1 when absent */
-  tokenToId(token: string): number;
-  /** releases the engine memory (the tokenizer is unusable afterwards) */
-  free(): void;
+  /** ids of one text, [CLS]/[SEP] included */
+  encode(text: string, opts?: EncodeOptions): Promise<I32Array>;
+  /** ids of many texts back to back, and the number of ids of each */
+  encodeBatch(texts: string | readonly string[], opts?: EncodeOptions): Promise<{ ids: I32Array; lengths: I32Array }>;
+  /** id of a vocabulary token, -1 when it is not in the vocabulary */
+  tokenToId(token: string): Promise<number>;
+  /** frees it in its worker */
+  dispose(): Promise<void>;
 }
 
-/** The files a tokenizer is built from, by name in the model folder. */
-export declare const TOKENIZER_FILES: readonly string[];
-/**
- * Builds a tokenizer inside an engine from the model folder's files (any subset of TOKENIZER_FILES;
- * tokenizer.json or vocab.txt is required).
- */
-export declare function createTokenizer(engine: Engine, files: Record<string, FileBytes | null | undefined>): Tokenizer;
-/** Reads the tokenizer files of a folder (vocab.txt only when there is no tokenizer.json). */
-export declare function readTokenizerFiles(source: ModelSource): Promise<Record<string, Uint8Array>>;
-/**
- * Loads the tokenizer of a model folder, in-process (tokenizing needs no workers).
- * @param opts.engine the engine to build it in (default: a new one)
- */
-export declare function loadTokenizer(source: ModelSource, opts?: { engine?: Engine }): Promise<Tokenizer>;
-/** Worker operations of the tokenizer. */
-export declare const tokenizerOps: { readonly 'tokenizer.encodeBatch': WorkerOp };
+export interface EncodeOptions {
+  /** at most this many ids per text ([CLS]/[SEP] included); 0 = no truncation (default: the model's max_seq_length) */
+  maxLength?: number;
+  signal?: AbortSignal;
+}
+
+/** Loads the tokenizer of a model folder (or Hub id: only its tokenizer files are downloaded) into one worker of the pool. */
+export declare function loadTokenizer(source: ModelSource, opts?: CallOptions & HubOptions): Promise<Tokenizer>;
 
 // =============================================================================================== model
 
-/** Weight types: 'auto' = as stored (int8 when the file holds I8 weights, else f32). */
 export type ModelDtype = 'auto' | 'f32' | 'f16' | 'q8';
 
-/** A loaded BERT model's shape and settings. */
+/** What the loaded model is (from config.json and the sentence-transformers files). */
 export interface BertConfig {
   layers: number;
   hidden: number;
@@ -431,144 +342,69 @@ export interface BertConfig {
   maxPositions: number;
   typeVocab: number;
   layerNormEps: number;
-  /** ids per text including [CLS]/[SEP] */
+  /** tokens per text including [CLS]/[SEP] */
   maxSeqLength: number;
   pooling: 'mean' | 'cls' | 'max';
-  /** whether embeddings are L2-normalised (a Normalize module in modules.json) */
+  /** L2-normalised vectors (a Normalize module) */
   normalize: boolean;
   /** what the linear layers run in (f16 runs as f32 on f16-rounded weights) */
   dtype: 'f32' | 'f16' | 'q8';
-  /** MiB of weights the engine keeps */
   weightMiB: number;
 }
 
-/** Progress of loadModel: file downloads, then loading into the workers, then ready. */
 export type LoadProgress =
-  | { status: 'download'; file: string; loaded: number; total: number }
-  | { status: 'load'; workers: number }
-  | { status: 'ready'; config: BertConfig };
+  | { status: 'download'; file: string; done: number; total: number; loaded: number }
+  | { status: 'load'; done: number; total: number; workers: number }
+  | { status: 'ready'; done: number; total: number; config: BertConfig };
 
-export interface LoadModelOptions extends PoolOptions {
-  /** make a private pool of this many workers, disposed with the model (default: the shared pool) */
+export interface LoadModelOptions extends CallOptions, HubOptions {
+  /** a private pool of this many workers, disposed with the model (default: the shared pool) */
   threads?: number;
-  /** weight type to run in (default 'auto') */
+  /** weights to compute with (default 'auto': as stored in the folder) */
   dtype?: ModelDtype;
   onProgress?: (p: LoadProgress) => void;
 }
 
-/** Progress of Model.embed, reported about 5 times a second and after every batch. */
 export interface EmbedProgress {
-  /** texts embedded so far */
+  status: 'embed';
+  /** texts done */
   done: number;
-  /** texts in the call */
   total: number;
-  /** tokens embedded so far */
   tokens: number;
-  /** seconds since the call started */
+  /** seconds since the call */
   elapsed: number;
 }
 
 export interface EmbedOptions {
   onProgress?: (p: EmbedProgress) => void;
-  /** cancels: the promise rejects with an AbortError */
   signal?: AbortSignal;
-  /** texts per task sent to a worker (default 32) */
-  batchSize?: number;
 }
 
 /** A sentence-transformers model loaded into the workers of a pool. */
 export interface Model {
+  /** an id that names the model in its workers */
+  readonly id: string;
   /** the folder's name, e.g. "all-MiniLM-L6-v2" */
   readonly name: string;
   readonly config: BertConfig;
+  /** SHA-256 over the folder's files (null without Web Crypto): with the name and dtype, the identity of this model's vectors */
+  readonly fingerprint: string | null;
   /** embedding size (config.hidden, 384 for MiniLM) */
   readonly dim: number;
+  readonly pool: WorkerPool;
   /**
-   * Embeds texts: an n x dim Matrix, the vectors sentence-transformers gives (bit-identical for any
-   * number of workers). Throws EmbedscapeError for non-string texts or after dispose().
+   * Embeds one text or many: an n x dim Matrix (n = 1 for a string), the vectors sentence-transformers
+   * gives, bit-identical for any number of workers.
    */
-  embed(texts: readonly string[], opts?: EmbedOptions): Promise<ResultMatrix>;
+  embed(texts: string | readonly string[], opts?: EmbedOptions): Promise<ResultMatrix>;
+  /** makes sure worker i holds the model (it is loaded again into a replaced worker) */
+  ensure(i: number, signal?: AbortSignal): Promise<void>;
   /** frees the model in every worker (and the pool when the model made its own) */
   dispose(): Promise<void>;
 }
 
-/** A model built in-process inside one engine (no workers). */
-export interface BertModel {
-  readonly ptr: number;
-  readonly engine: Engine;
-  readonly config: BertConfig;
-  readonly dim: number;
-  /** the model folder's tokenizer, null when the files had none */
-  readonly tokenizer: Tokenizer | null;
-  /** ids: all texts' ids back to back; lengths: ids per text. Returns n*dim floats. */
-  embedIds(ids: ArrayLike<number>, lengths: ArrayLike<number>): F32Array;
-  /** tokenizes and embeds: n*dim floats and the number of tokens */
-  embedTexts(texts: readonly string[]): { data: F32Array; tokens: number };
-  /** the last hidden state (n_tokens x dim) of one text's ids */
-  hidden(ids: ArrayLike<number>): F32Array;
-  free(): void;
-}
-
-/** One tensor of a safetensors file. */
-export interface SafetensorsTensor {
-  name: string;
-  /** 'F32', 'F16', 'BF16', 'I8', 'I32', 'I64', ... */
-  dtype: string;
-  shape: number[];
-  bytes: Uint8Array;
-}
-
-/** Weight dtypes loadModel accepts. */
-export declare const MODEL_DTYPES: readonly ModelDtype[];
-/** The model files of a folder the engine reads (tokenizer files: TOKENIZER_FILES). */
-export declare const BERT_FILES: readonly string[];
-/**
- * Builds a model (and its tokenizer, when the files have one) inside an engine, in-process.
- * Needs config.json and model.safetensors.
- */
-export declare function createBertModel(
-  engine: Engine,
-  files: Record<string, FileBytes | null | undefined>,
-  opts?: { dtype?: ModelDtype },
-): BertModel;
-/** Reads the files of a model folder once; onProgress gets the 'download' payloads of LoadProgress. */
-export declare function readModelFiles(
-  source: ModelSource,
-  opts?: { onProgress?: (p: Extract<LoadProgress, { status: 'download' }>) => void; signal?: AbortSignal },
-): Promise<{ name: string; files: Record<string, Uint8Array> }>;
-/**
- * Loads a sentence-transformers model folder into every worker of a pool.
- *
- *   const model = await loadModel('models/all-MiniLM-L6-v2/', { onProgress: (p) => console.log(p.status) });
- */
+/** Loads a sentence-transformers model (a folder or a Hub id) into every worker of a pool. */
 export declare function loadModel(source: ModelSource, opts?: LoadModelOptions): Promise<Model>;
-/** Reads the tensors of a safetensors file (header checks only). */
-export declare function parseSafetensors(bytes: Uint8Array): {
-  tensors: SafetensorsTensor[];
-  metadata: Record<string, string> | null;
-};
-/** Writes a safetensors file, tensors in the given order. */
-export declare function writeSafetensors(tensors: SafetensorsTensor[], metadata?: Record<string, string>): U8Array;
-/** float -> IEEE half bits, round to nearest even. */
-export declare function f32ToF16Bits(x: number): number;
-/** IEEE half bits -> float. */
-export declare function f16BitsToF32(h: number): number;
-/** float -> bfloat16 bits, round to nearest even. */
-export declare function f32ToBf16Bits(x: number): number;
-/** Per-output-row int8 quantisation as the engine does it: q * scale[row] approximates w. */
-export declare function quantizeRowsQ8(
-  w: Float32Array | ArrayLike<number>,
-  rows: number,
-  cols: number,
-): { q: I8Array; scale: F32Array };
-/** A smaller copy of model.safetensors: every float tensor as F16, or the encoder's linear weights as int8 ('q8'). */
-export declare function convertSafetensors(bytes: Uint8Array, dtype: 'f16' | 'q8'): U8Array;
-/** Worker operations of the model. */
-export declare const modelOps: {
-  readonly 'bert.load': WorkerOp;
-  readonly 'bert.embed': WorkerOp;
-  readonly 'bert.free': WorkerOp;
-};
 
 // =============================================================================================== similarity
 
@@ -578,38 +414,12 @@ export interface Neighbor {
   score: number;
 }
 
-/**
- * Cosine similarity of every pair of rows (scikit-learn's cosine_similarity; a zero row is
- * 0-similar to everything): n*n values, row-major, symmetric.
- */
-export declare function cosineSimilarity(matrix: Matrix, opts?: PoolOptions): Promise<F32Array>;
+/** Cosine similarity of every pair of rows (a zero row is 0-similar to everything): n*n, row-major, symmetric. */
+export declare function cosineSimilarity(x: MatrixLike, opts?: CallOptions): Promise<F32Array>;
 /** Cosine similarity of a query (row index or vector of dim numbers) to every row: n values. */
-export declare function similarityTo(matrix: Matrix, query: Query, opts?: PoolOptions): Promise<F32Array>;
-/**
- * The k rows most similar to a query, best first (ties: lower index first). A query given by row
- * index is left out of its own list.
- */
-export declare function topK(matrix: Matrix, query: Query, k: number, opts?: PoolOptions): Promise<Neighbor[]>;
-/** topK for every row at once (each row leaves itself out): n lists. */
-export declare function topKAll(matrix: Matrix, k: number, opts?: PoolOptions): Promise<Neighbor[][]>;
-/** In-process cosineSimilarity. */
-export declare function similarityMatrixWith(engine: Engine, matrix: Matrix): F32Array;
-/** In-process similarityTo. */
-export declare function similarityToWith(engine: Engine, matrix: Matrix, query: Query): F32Array;
-/** In-process topK. */
-export declare function topKWith(engine: Engine, matrix: Matrix, query: Query, k: number): Neighbor[];
-/** In-process topKAll. */
-export declare function topKAllWith(engine: Engine, matrix: Matrix, k: number): Neighbor[][];
-/** The largest relative difference between the SIMD kernels and their scalar twins (for tests). */
-export declare function kernelSelfTestWith(engine: Engine): number;
-/** Worker operations of the similarity stage. */
-export declare const similarityOps: {
-  readonly 'similarity.matrix': WorkerOp;
-  readonly 'similarity.to': WorkerOp;
-  readonly 'similarity.topK': WorkerOp;
-  readonly 'similarity.topKAll': WorkerOp;
-  readonly 'similarity.selftest': WorkerOp;
-};
+export declare function similarityTo(x: MatrixLike, query: Query, opts?: CallOptions): Promise<F32Array>;
+/** The k rows most similar to a query, best first (ties: lower index first); a row query leaves itself out. */
+export declare function topK(x: MatrixLike, query: Query, k: number, opts?: CallOptions): Promise<Neighbor[]>;
 
 // =============================================================================================== umap
 
@@ -617,17 +427,17 @@ export type UmapMetric = 'cosine' | 'euclidean';
 
 /** UMAP parameters, with umap-learn's meaning and defaults (metric: cosine, for sentence embeddings). */
 export interface UmapOptions {
-  /** size of the local neighbourhood (default 15) */
+  /** size of the local neighbourhood, the point itself included (default 15) */
   nNeighbors?: number;
   /** how tightly points may pack in the layout (default 0.1) */
   minDist?: number;
   /** scale of the embedded points (default 1) */
   spread?: number;
-  /** dimensions of the layout (default 2) */
+  /** dimensions of the layout, 1..64 (default 2) */
   nComponents?: number;
   /** distance in the input space (default 'cosine') */
   metric?: UmapMetric;
-  /** random seed: same seed, same layout (default 42) */
+  /** random seed, 0 … 2^32-1: same seed, same layout (default 42) */
   seed?: number;
   /** optimisation epochs (default: 500 for n <= 10000, else 200) */
   nEpochs?: number;
@@ -646,109 +456,43 @@ export interface UmapOptions {
   /** nearest-neighbour search: 'auto' (exact up to knnExactMaxN points, NN-descent above), 'exact' or 'approx' (default 'auto') */
   knn?: 'auto' | 'exact' | 'approx';
   /** curve parameter a (default: fitted from spread and minDist) */
-  a?: number;
+  a?: number | null;
   /** curve parameter b (default: fitted from spread and minDist) */
-  b?: number;
+  b?: number | null;
   /** largest n for which knn 'auto' searches exactly (default 8192) */
   knnExactMaxN?: number;
 }
 
 /** Reported after every UMAP epoch. */
-export interface UmapEpoch {
-  /** epochs done (1-based) */
-  epoch: number;
-  nEpochs: number;
-  /** same as epoch (progress-bar friendly) */
+/** The kNN search, shared by the pool's workers: a part of a phase done (NN-descent runs rounds). */
+export interface KnnProgress {
+  status: 'knn';
+  phase: 'exact' | 'forest' | 'descent';
+  round: number;
   done: number;
-  /** same as nEpochs */
   total: number;
+}
+
+export interface UmapProgress {
+  status: 'layout';
+  /** epochs done */
+  done: number;
+  /** epochs in all */
+  total: number;
+  /** same as done */
+  epoch: number;
+  /** same as total */
+  nEpochs: number;
   /** a snapshot of the layout, at most ~30 times a second and always with the last epoch */
   embedding?: ResultMatrix;
 }
 
-/** Progress of umap(): the kNN search's parts (shared by the pool's workers), then the epochs. */
-export interface UmapProgress {
-  stage: 'knn' | 'layout';
-  /** knn: which part of the search */
-  phase?: 'exact' | 'forest' | 'descent';
-  /** knn: the NN-descent round (1-based; 0 for the forest and the exact search) */
-  round?: number;
-  /** parts (knn) or epochs (layout) done */
-  done: number;
-  total: number;
-  /** layout: as UmapEpoch */
-  epoch?: number;
-  nEpochs?: number;
-  embedding?: ResultMatrix;
-}
-
-export interface UmapRunOptions extends PoolOptions {
+export interface UmapCallOptions extends UmapOptions, CallOptions {
   /** called after every epoch (a page can draw the layout settling from `embedding`) */
-  onEpoch?: (e: UmapEpoch) => void;
-  /** called between the kNN search's parts and after every epoch */
-  onProgress?: (p: UmapProgress) => void;
+  onProgress?: (p: UmapProgress | KnnProgress) => void;
 }
 
-/** What UMAP chose and built. */
-export interface UmapInfo {
-  nNeighbors: number;
-  init: 'spectral' | 'random';
-  knn: 'exact' | 'approx';
-  /** connected components of the neighbour graph */
-  graphComponents: number;
-  edges: number;
-  a: number;
-  b: number;
-  nEpochs: number;
-}
-
-/** Hooks of the in-process runUmapWith. */
-export interface UmapHooks {
-  onEpoch?: (e: UmapEpoch) => void;
-  /** polled between epochs; true stops with an AbortError */
-  aborted?: () => boolean;
-  /** awaited about every 25 ms to let other work in */
-  yield?: () => Promise<void>;
-  /** least milliseconds between two embedding snapshots (default 33) */
-  snapshotMs?: number;
-  /** a precomputed kNN (k >= nNeighbors) to build the graph from instead of computing one */
-  knn?: KnnResult;
-}
-
-/** The fuzzy graph UMAP samples (after pruning), CSR: row i's neighbours are indices[indptr[i] .. indptr[i+1]). */
-export interface UmapGraph {
-  n: number;
-  nCols: number;
-  /** n + 1 offsets */
-  indptr: I32Array;
-  /** column of every edge, ascending within a row */
-  indices: I32Array;
-  /** membership strength of every edge, in (0, 1] */
-  weights: F32Array;
-}
-
-export interface KnnOptions {
-  /** neighbours per row, the row itself included (default 15) */
-  k?: number;
-  /** default 'cosine' */
-  metric?: UmapMetric;
-  /** default 'auto' */
-  method?: 'auto' | 'exact' | 'approx';
-  /** seed of NN-descent (default 42) */
-  seed?: number;
-}
-
-/** k nearest neighbours of every row: row i lists i itself first, then its k-1 nearest rows. */
-export interface KnnResult {
-  /** n*k row indices */
-  indices: I32Array;
-  /** n*k distances */
-  distances: F32Array;
-  n: number;
-  k: number;
-}
-
-/** umap() defaults (nEpochs undefined = chosen from n). */
+/** umap() defaults. */
 export declare const UMAP_DEFAULTS: Readonly<{
   nNeighbors: number;
   minDist: number;
@@ -756,110 +500,23 @@ export declare const UMAP_DEFAULTS: Readonly<{
   nComponents: number;
   metric: UmapMetric;
   seed: number;
-  nEpochs: number | undefined;
   init: 'spectral' | 'random';
   learningRate: number;
   negativeSampleRate: number;
   localConnectivity: number;
   setOpMixRatio: number;
   repulsionStrength: number;
+  a: number | null;
+  b: number | null;
   knn: 'auto' | 'exact' | 'approx';
+  knnExactMaxN: number;
 }>;
+
 /**
- * UMAP of the rows of a matrix, in one worker of the pool: an n x nComponents Matrix.
- * Throws EmbedscapeError for unknown or invalid options (before starting a worker).
+ * UMAP of the rows of x, in one worker of the pool: an n x nComponents Matrix. Unknown or invalid
+ * options throw EmbedscapeError before any worker starts.
  */
-export declare function umap(matrix: Matrix, opts?: UmapOptions, run?: UmapRunOptions): Promise<ResultMatrix>;
-/** k nearest neighbours of every row, in one worker of the pool. */
-export declare function knnSearch(matrix: Matrix, opts?: KnnOptions, run?: PoolOptions): Promise<KnnResult>;
-/** In-process UMAP. */
-export declare function runUmapWith(
-  engine: Engine,
-  matrix: Matrix,
-  opts?: UmapOptions,
-  hooks?: UmapHooks,
-): Promise<{ embedding: ResultMatrix; info: UmapInfo }>;
-/** In-process kNN. */
-export declare function knnSearchWith(engine: Engine, matrix: Matrix, opts?: KnnOptions): KnnResult;
-/** A fitted UMAP inside an engine (in-process): epochs on demand, its graph and kNN. */
-export declare class UmapFit {
-  readonly engine: Engine;
-  readonly n: number;
-  readonly nComponents: number;
-  readonly info: UmapInfo;
-  readonly epoch: number;
-  readonly nEpochs: number;
-  /** runs up to k more epochs (default 1) */
-  runEpochs(k?: number): void;
-  /** a copy of the current layout */
-  embedding(): ResultMatrix;
-  /** the graph the SGD samples */
-  graph(): UmapGraph;
-  /** the kNN the graph was built from */
-  knn(): KnnResult;
-  /**
-   * New points on this map with umap-learn's transform semantics; `train` is the matrix the map was
-   * fitted on. indices/weights (m * k): each new point's training-row neighbours and strengths.
-   */
-  transform(train: Matrix, points: Matrix, opts?: { nEpochs?: number; seed?: number }): {
-    embedding: ResultMatrix;
-    indices: I32Array;
-    weights: F32Array;
-    k: number;
-  };
-  dispose(): void;
-}
-/** The state of a kNN search in parts: n * (k - 1) entries per array. */
-export interface KnnBuildState {
-  indices: I32Array;
-  distances: F32Array;
-  flags: U8Array;
-}
-/** One engine's share of a kNN search split across engines (see umap-parallel.js); in-process. */
-export declare class KnnBuild {
-  constructor(engine: Engine, matrix: Matrix, opts?: UmapOptions);
-  readonly engine: Engine;
-  readonly n: number;
-  readonly dim: number;
-  readonly k: number;
-  info(): {
-    method: 'exact' | 'approx';
-    parts: { exact: number; forest: number; descent: number };
-    rounds: number;
-    maxRounds: number;
-    changes: number;
-  };
-  runPart(phase: 'exact' | 'forest' | 'descent', part: number): void;
-  state(): KnnBuildState;
-  merge(state: KnnBuildState): void;
-  import(state: KnnBuildState, rounds: number): void;
-  forestDone(): void;
-  roundDone(): boolean;
-  finish(): KnnResult;
-  fit(opts?: UmapOptions): UmapFit;
-  giveRows(fit: UmapFit): void;
-  dispose(): void;
-}
-/** In-process: builds the graph and the initial layout (from `from.knn` when given). */
-export declare function createUmapWith(engine: Engine, matrix: Matrix, opts?: UmapOptions, from?: { knn?: KnnResult }): UmapFit;
-/** In-process: the pruned fuzzy graph alone, from a kNN with k >= nNeighbors. */
-export declare function umapGraphWith(engine: Engine, knn: KnnResult, opts?: UmapOptions): UmapGraph;
-/** a and b of the layout's curve, fitted from spread (default 1) and minDist (default 0.1), as umap-learn. */
-export declare function findAbParamsWith(engine: Engine, spread?: number, minDist?: number): { a: number; b: number };
-/** Worker operations of UMAP. */
-export declare const umapOps: {
-  readonly 'umap.run': WorkerOp;
-  readonly 'umap.knn': WorkerOp;
-  readonly 'umap.knnBegin': WorkerOp;
-  readonly 'umap.knnPart': WorkerOp;
-  readonly 'umap.knnState': WorkerOp;
-  readonly 'umap.knnMerge': WorkerOp;
-  readonly 'umap.knnImport': WorkerOp;
-  readonly 'umap.knnLayout': WorkerOp;
-  readonly 'umap.knnEnd': WorkerOp;
-  readonly 'umap.transform': WorkerOp;
-  readonly 'umap.release': WorkerOp;
-};
+export declare function umap(x: MatrixLike, opts?: UmapCallOptions): Promise<ResultMatrix>;
 
 // =============================================================================================== hdbscan
 
@@ -885,10 +542,16 @@ export interface HdbscanOptions {
   condensedTree?: boolean;
 }
 
-/** Selection options of Clusterer.cluster (minSamples and the algorithm were fixed by createClusterer). */
-export interface ClusterOptions extends Omit<HdbscanOptions, 'minSamples' | 'algorithm'> {
-  signal?: AbortSignal;
-}
+/** hdbscan() defaults (minSamples follows minClusterSize). */
+export declare const HDBSCAN_DEFAULTS: Readonly<{
+  minClusterSize: number;
+  method: 'eom' | 'leaf';
+  allowSingleCluster: boolean;
+  clusterSelectionEpsilon: number;
+  maxClusterSize: number;
+  algorithm: HdbscanAlgorithm;
+  condensedTree: boolean;
+}>;
 
 /** Rows of the condensed tree (ids < n are points, n is the root). */
 export interface CondensedTree {
@@ -920,20 +583,9 @@ export interface HdbscanResult {
   condensedTree?: CondensedTree;
 }
 
-/** An in-process result also has the float64 values and the core distances. */
-export interface HdbscanEngineResult extends HdbscanResult {
-  coreDistances: F64Array;
-  probabilities64: F64Array;
-  outlierScores64: F64Array;
-}
-
-/** Options with every default filled in (normalizeHdbscanOptions). */
-export type NormalizedHdbscanOptions = Required<HdbscanOptions>;
-
-/** A spanning tree prepared inside an engine (hdbscanPrepare); ptr is 0 once freed. */
-export interface HdbscanHandle {
-  ptr: number;
-  n: number;
+/** Selection options of Clusterer.cluster (minSamples and the algorithm were fixed by createClusterer). */
+export interface ClusterOptions extends Omit<HdbscanOptions, 'minSamples' | 'algorithm'> {
+  signal?: AbortSignal;
 }
 
 /**
@@ -950,49 +602,17 @@ export interface Clusterer {
 }
 
 /** HDBSCAN of points (n x dim), in a pool worker. Throws EmbedscapeError for invalid options. */
-export declare function hdbscan(
-  points: Points,
-  opts?: HdbscanOptions,
-  run?: PoolOptions & {
-    /** accepted for symmetry with the other stages; HDBSCAN reports no progress yet */
-    onProgress?: (p: unknown) => void;
-  },
-): Promise<HdbscanResult>;
-/**
- * Builds the spanning tree once for repeated clustering.
- * @param opts.minSamples default 5
- */
+export declare function hdbscan(points: MatrixLike, opts?: HdbscanOptions & CallOptions): Promise<HdbscanResult>;
+/** Builds the spanning tree once for repeated clustering (minSamples default 5). */
 export declare function createClusterer(
-  points: Points,
-  opts?: { minSamples?: number; algorithm?: HdbscanAlgorithm },
-  run?: PoolOptions,
+  points: MatrixLike,
+  opts?: { minSamples?: number; algorithm?: HdbscanAlgorithm } & CallOptions,
 ): Promise<Clusterer>;
-/** Validates options and fills the defaults (minSamples defaults to minClusterSize, as the library). */
-export declare function normalizeHdbscanOptions(opts?: HdbscanOptions): NormalizedHdbscanOptions;
-/** In-process: builds the spanning tree; free the handle with hdbscanFree. */
-export declare function hdbscanPrepare(
-  engine: Engine,
-  points: Points,
-  opts: { minSamples: number; algorithm?: HdbscanAlgorithm },
-): HdbscanHandle;
-/** In-process: frees a handle from hdbscanPrepare (sets its ptr to 0). */
-export declare function hdbscanFree(engine: Engine, handle: HdbscanHandle | null | undefined): void;
-/** In-process: condensation and selection on a prepared handle. */
-export declare function hdbscanSelect(engine: Engine, handle: HdbscanHandle, opts?: HdbscanOptions): HdbscanEngineResult;
-/** In-process one-shot HDBSCAN (prepare, select, free). */
-export declare function hdbscanRun(engine: Engine, points: Points, opts?: HdbscanOptions): HdbscanEngineResult;
-/** Worker operations of HDBSCAN. */
-export declare const hdbscanOps: {
-  readonly 'hdbscan.run': WorkerOp;
-  readonly 'hdbscan.prepare': WorkerOp;
-  readonly 'hdbscan.cluster': WorkerOp;
-  readonly 'hdbscan.free': WorkerOp;
-};
 
 // =============================================================================================== keywords
 
 export interface KeywordOptions {
-  /** keywords per cluster (default 8) */
+  /** keywords per cluster (default 10) */
   topN?: number;
   /** words left out: 'english' (default), a list or Set of words, or null/false for none */
   stopWords?: 'english' | readonly string[] | ReadonlySet<string> | null | false;
@@ -1002,20 +622,176 @@ export interface KeywordOptions {
   reduceFrequentWords?: boolean;
 }
 
-/** English function words that carry no topic. */
-export declare const ENGLISH_STOP_WORDS: ReadonlySet<string>;
-/**
- * Words of a text as scikit-learn's CountVectorizer sees them (lowercased runs of 2+ word
- * characters), without stop words (default ENGLISH_STOP_WORDS; null keeps all).
- */
-export declare function wordTokens(text: string, stopWords?: ReadonlySet<string> | null): string[];
 /**
  * Keywords of every cluster by class-based TF-IDF (BERTopic's c-TF-IDF), clusters by label; noise
  * (-1) counts in the IDF but is not reported. Pure JavaScript, synchronous.
  */
 export declare function clusterKeywords(texts: readonly string[], labels: ArrayLike<number>, opts?: KeywordOptions): ClusterKeywords[];
-/** Worker operations of keywords (none: it runs in-process). */
-export declare const keywordsOps: Readonly<Record<string, never>>;
+
+// =============================================================================================== the session
+
+/** The stages of a session, in the order they run. */
+export type SessionStage = 'vectors' | 'layout' | 'layout5' | 'tree' | 'labels' | 'keywords';
+
+/** What setOptions takes: each group is merged into the current one. */
+export interface SessionOptions {
+  umap?: UmapOptions;
+  hdbscan?: HdbscanOptions;
+  keywords?: { topN?: number };
+  /** where HDBSCAN clusters: the 2-D map ('layout'), or a 5-D UMAP of the vectors ('layout5', BERTopic's recipe) */
+  clusterOn?: 'layout' | 'layout5';
+}
+
+/** What UMAP chose and built. */
+export interface UmapInfo {
+  nNeighbors: number;
+  init: 'spectral' | 'random';
+  knn: 'exact' | 'approx';
+  /** connected components of the neighbour graph */
+  graphComponents: number;
+  edges: number;
+  a: number;
+  b: number;
+  nEpochs: number;
+}
+
+/** The small results of a session (the vectors, the graph and the trees stay in its worker). */
+export interface SessionResult {
+  texts: string[];
+  /** the 2-D map */
+  xy: ResultMatrix | null;
+  layoutInfo: UmapInfo | null;
+  /** the epochs whose layout snapshot() can show (0 = the initial layout) */
+  snapshotEpochs: number[];
+  labels: I32Array | null;
+  probabilities: F32Array | null;
+  outlierScores: F32Array | null;
+  nClusters: number;
+  clusters: ClusterKeywords[];
+  condensedTree: CondensedTree | null;
+  minSamples: number | null;
+  /** the last tree stage: whether its spanning tree was kept from before (one per min_samples), and its time in the worker */
+  tree: { reused: boolean; ms: number } | null;
+  clusterSpace: 'layout' | 'layout5';
+  /** the stages the last run() computed */
+  ran: SessionStage[];
+  layout5Info?: UmapInfo;
+}
+
+export type SessionProgress =
+  | EmbedProgress
+  | UmapProgress
+  | KnnProgress
+  | { status: 'layout5'; done: number; total: number }
+  | { status: 'stage'; stage: SessionStage; done: number; total: number };
+
+export interface SessionRunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: SessionProgress) => void;
+  /** stop after this stage */
+  until?: SessionStage;
+}
+
+/** The fuzzy k-nearest-neighbour graph UMAP built for a map (Session.graph). */
+export interface NeighbourGraph {
+  n: number;
+  /** n_neighbors after clamping (each kNN row counts the point itself) */
+  k: number;
+  /** every entry of the symmetric matrix (both directions), row by row, columns ascending */
+  rows: I32Array;
+  cols: I32Array;
+  /** membership strengths in (0, 1] */
+  weights: F32Array;
+  /** the kNN it was built from: n*k, each row the point itself first, then nearest first */
+  knn: { indices: I32Array; distances: F32Array };
+}
+
+/** A histogram over [min, max] in equal bins, with percentiles. */
+export interface Histogram {
+  min: number;
+  max: number;
+  counts: Uint32Array;
+  p5: number;
+  p50: number;
+  p95: number;
+}
+
+/** The spread of pairwise distances and cosine similarities (Session.distanceStats). */
+export interface DistanceStats {
+  /** texts in the session */
+  n: number;
+  /** texts the pairs were taken from (an even sample when n is large) */
+  texts: number;
+  pairs: number;
+  dim: number;
+  cosine: Histogram;
+  euclidean: Histogram;
+  /** the same pairs' distances on the 2-D map, when there is one */
+  map: Histogram | null;
+}
+
+/**
+ * A pipeline session: texts -> vectors -> layout -> tree -> labels -> keywords, with the data in a
+ * worker; a change of texts or options reruns only the stages that read it.
+ */
+export interface Session {
+  readonly id: string;
+  readonly pool: WorkerPool;
+  readonly model: Model | null;
+  /** the index of the worker that holds the session's data */
+  readonly home: number;
+  /** whether runs build nearby min_samples' trees ahead (createSession's prefetch) */
+  prefetch: boolean;
+  readonly texts: string[];
+  readonly options: Required<Pick<SessionOptions, 'clusterOn'>> & { umap: UmapOptions; hdbscan: HdbscanOptions; keywords: { topN: number } };
+  readonly result: SessionResult;
+  /** the texts to map; everything computed before is stale */
+  setTexts(texts: string | readonly string[]): void;
+  /** vectors computed elsewhere for the current texts (they are not embedded then) */
+  setVectors(vectors: MatrixLike): void;
+  /** vectors already known for some of the texts (a cache): only the other texts are embedded */
+  setKnownVectors(rows: ArrayLike<number>, data: Float32Array): void;
+  /** the vectors of the given texts, row after row */
+  vectorsOf(rows: ArrayLike<number>): Promise<F32Array>;
+  /** a layout computed elsewhere (a saved map): clustered and queried, no vectors */
+  setLayout(xy: MatrixLike): void;
+  setOptions(opts: SessionOptions): void;
+  /** the stages a run() would redo now, in order */
+  plan(until?: SessionStage): SessionStage[];
+  /** runs the stale stages; a newer run replaces this one (it then rejects with an AbortError) */
+  run(opts?: SessionRunOptions): Promise<SessionResult>;
+  /** the vector of text i */
+  vector(i: number): Promise<F32Array>;
+  /** the k texts most similar to a query (a text index, or a vector), best first */
+  similar(query: Query, k?: number): Promise<Neighbor[]>;
+  /** cosine similarity of a query to every text */
+  similarities(query: Query): Promise<F32Array>;
+  /** cosine similarities between the given texts: m*m */
+  pairwise(rows: ArrayLike<number>): Promise<F32Array>;
+  /** the layout after `epoch` epochs (0 = the initial layout), or the last kept before it */
+  snapshot(epoch: number): Promise<{ epoch: number; data: F32Array }>;
+  /** the fuzzy k-nearest-neighbour graph UMAP built for the map */
+  graph(): Promise<NeighbourGraph>;
+  /**
+   * where new texts would go on the map (umap-learn's transform: the fitted graph and layout, the
+   * layout fixed); texts are embedded with the session's model. Not for a saved map's layout.
+   */
+  place(input: string | readonly string[] | MatrixLike, opts?: { nEpochs?: number; seed?: number; signal?: AbortSignal }): Promise<PlacedPoints>;
+  /** histograms of the pairwise distances and cosines of the vectors (of at most maxRows texts, default 1000; bins default 40) */
+  distanceStats(opts?: { bins?: number; maxRows?: number }): Promise<DistanceStats>;
+  /** the clusters the current HDBSCAN options find in another space (computed already) */
+  labelsIn(space: 'layout' | 'layout5'): Promise<{ labels: I32Array; nClusters: number; space: 'layout' | 'layout5' }>;
+  /** frees the session in its worker */
+  dispose(): Promise<void>;
+}
+
+/** A session in one worker of the pool (the model's pool, when a model is given). */
+export declare function createSession(opts?: {
+  model?: Model;
+  pool?: WorkerPool;
+  /** after a run, build the spanning trees of nearby min_samples in the background, for sliders (default false) */
+  prefetch?: boolean;
+}): Promise<Session>;
 
 // Only the names marked `export` above are exported (without this line a .d.ts exports all of them).
 export {};

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 let run = null;
 
-async function init({ onnx, dir, threads, texts, hidden }) {
+async function init({ onnx, dir, threads, texts, hidden, batch = 32 }) {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.simd = true;
@@ -20,9 +20,8 @@ async function init({ onnx, dir, threads, texts, hidden }) {
   const H = hidden;
   const embed = async (list) => {
     const out = new Float32Array(list.length * H);
-    for (let s = 0; s < list.length; s += 32) {
-      const batch = list.slice(s, s + 32);
-      const enc = tok(batch, { padding: true, truncation: true, max_length: 256 });
+    for (let s = 0; s < list.length; s += batch) {
+      const enc = tok(list.slice(s, s + batch), { padding: true, truncation: true, max_length: 256 });
       const [b, T] = enc.input_ids.dims;
       const feeds = {
         input_ids: new ort.Tensor('int64', enc.input_ids.data, [b, T]),

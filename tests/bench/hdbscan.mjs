@@ -1,4 +1,6 @@
 // npm run bench -- hdbscan [--sizes=2000,10000,50000,200000] [--repeat=3] [--ts-max=2000] [--r-max=10000]
+//                          [--dup-sizes=200000] [--dup-peer=20000] [--slider-n=50000] [--k-max=100]
+//                          [--no-dups] [--no-slider]
 //
 // HDBSCAN on 2-D points (8 Gaussian blobs of different spreads + 8 % uniform noise, fixed seed), one
 // thread, in the same run as its peers:
@@ -11,14 +13,25 @@
 //                distance matrix, so it runs only up to --r-max points (memory)
 // Parameters: min_cluster_size 15, min_samples 15 (R: minPts 16, which counts the point itself).
 // Medians of --repeat runs (peers slower than 20 s run once). Nothing is asserted.
+//
+// Duplicates (--dup-sizes=200000, --dup-peer=20000, --no-dups to skip): the same generator with exact
+// copies — every row identical; half the rows copies of random rows of the other half; half the rows
+// copies of ten rows; a quarter distinct, each four times — through the default path (copies
+// collapsed), and as the peer the all-pairs path
+// (algorithm 'prims', the library's O(n^2) Prim, which every path cost on copies before they were
+// collapsed) at --dup-peer rows, with the labels of the two compared.
+//
+// The min_samples slider (--slider-n=50000, --k-max=100, --no-slider to skip): neighbours computed
+// once for the largest min_samples (time, memory), then the tree for each min_samples from them
+// (what a new slider value costs), against building it from the points (hdbscanPrepare) in the same
+// run; the labels of the two are compared; memory per kept tree.
 
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createEngine } from '../../web/lib/engine.js';
-import { hdbscanPrepare, hdbscanSelect, hdbscanFree } from '../../web/lib/hdbscan.js';
+import { createEngine, hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanNeighbors, hdbscanNeighborsFree, hdbscanPrepareFromNeighbors, hdbscanBytes } from '../../web/worker/index.js';
 
 const MCS = 15, MS = 15;
 
@@ -63,6 +76,98 @@ function timeR(data, n, tmp) {
   if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').pop() };
   const [sec, k] = r.stdout.trim().split(/\s+/).map(Number);
   return { ms: sec * 1000, clusters: k };
+}
+
+/** n rows of `kind` built from points(): 'identical'; 'half' (the second half copies random rows of
+ * the first); 'masses' (the second half copies 10 rows: ten masses of n/20 copies); 'quarter' (each
+ * row of the first quarter four times). */
+function duplicated(kind, n) {
+  const d = points(n, 11);
+  if (kind === 'identical') d.fill(1.25);
+  const distinct = kind === 'quarter' ? n >> 2 : kind === 'identical' ? n : n >> 1;
+  let s = 99;
+  for (let i = distinct; i < n && kind !== 'identical'; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = kind === 'half' ? s % distinct : kind === 'masses' ? (s % 10) * 7 : i % distinct;
+    d[2 * i] = d[2 * j];
+    d[2 * i + 1] = d[2 * j + 1];
+  }
+  return d;
+}
+
+function timeRun(engine, data, n, opts, repeat) {
+  const times = [];
+  let r = null;
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    const h = hdbscanPrepare(engine, { data, n, dim: 2 }, { minSamples: MS, ...opts });
+    r = hdbscanSelect(engine, h, { minClusterSize: MCS });
+    times.push(performance.now() - t0);
+    hdbscanFree(engine, h);
+    if (times[0] > 20000) break;
+  }
+  return { ms: median(times), r };
+}
+
+function benchDuplicates(engine, flags, repeat) {
+  const sizes = flag(flags, 'dup-sizes', '200000').split(',').map(Number);
+  const peerN = Number(flag(flags, 'dup-peer', '20000'));
+  console.log(`\nduplicates: min_cluster_size ${MCS}, min_samples ${MS}; peer: all-pairs Prim ('prims') at ${peerN} rows`);
+  console.log('| rows | kind | embedscape | clusters | all-pairs at ' + peerN + ' | ratio | labels equal |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const kind of ['identical', 'half', 'masses', 'quarter']) {
+    const peerData = duplicated(kind, peerN);
+    const small = timeRun(engine, peerData, peerN, {}, repeat);
+    const peer = timeRun(engine, peerData, peerN, { algorithm: 'prims' }, 1);
+    const same = small.r.labels.every((l, i) => l === peer.r.labels[i]);
+    for (const n of sizes) {
+      const t = timeRun(engine, duplicated(kind, n), n, {}, repeat);
+      console.log(`| ${n} | ${kind} | ${fmt(t.ms)} (${t.r.algorithm}) | ${t.r.nClusters} | ${fmt(peer.ms)} (${fmt(small.ms)} here at ${peerN}) | ${(peer.ms / small.ms).toFixed(0)}x at ${peerN} | ${same ? 'yes' : 'NO'} |`);
+    }
+  }
+}
+
+function benchSlider(engine, flags, repeat) {
+  const n = Number(flag(flags, 'slider-n', '50000'));
+  const kMax = Number(flag(flags, 'k-max', '100'));
+  const data = points(n);
+  const pts = { data, n, dim: 2 };
+  { // warm-up of this path (V8 tiers the wasm up on first use)
+    const w = hdbscanNeighbors(engine, { data: points(3000, 1), n: 3000, dim: 2 }, { kMax });
+    for (const ms of [5, kMax]) hdbscanFree(engine, hdbscanPrepareFromNeighbors(engine, w, { minSamples: ms }));
+    hdbscanNeighborsFree(engine, w);
+  }
+  const t0 = performance.now();
+  const nb = hdbscanNeighbors(engine, pts, { kMax });
+  const nbMs = performance.now() - t0;
+  console.log(`\nmin_samples slider at ${n} points: neighbours for k_max ${kMax} once ${fmt(nbMs)}, ${(nb.bytes / 2 ** 20).toFixed(1)} MiB; min_cluster_size ${MCS}`);
+  console.log('| min_samples | tree from neighbours | tree from points | ratio | select | memory per tree | labels equal |');
+  console.log('|---|---|---|---|---|---|---|');
+  try {
+    for (const ms of [5, 10, 15, 30, 50, kMax]) {
+      const fromNb = [], direct = [], sel = [];
+      let a = null, b = null, bytes = [0, 0];
+      for (let i = 0; i < repeat; i++) {
+        let t = performance.now();
+        const h1 = hdbscanPrepareFromNeighbors(engine, nb, { minSamples: ms });
+        fromNb.push(performance.now() - t);
+        t = performance.now();
+        a = hdbscanSelect(engine, h1, { minClusterSize: MCS });
+        sel.push(performance.now() - t);
+        bytes = [h1.bytes, hdbscanBytes(engine, h1)];
+        hdbscanFree(engine, h1);
+        t = performance.now();
+        const h2 = hdbscanPrepare(engine, pts, { minSamples: ms });
+        direct.push(performance.now() - t);
+        b = hdbscanSelect(engine, h2, { minClusterSize: MCS });
+        hdbscanFree(engine, h2);
+      }
+      const same = a.labels.every((l, i) => l === b.labels[i]);
+      console.log(`| ${ms} | ${fmt(median(fromNb))} | ${fmt(median(direct))} | ${(median(direct) / median(fromNb)).toFixed(1)}x | ${fmt(median(sel))} | ${(bytes[0] / 2 ** 20).toFixed(2)} MiB, ${(bytes[1] / 2 ** 20).toFixed(2)} MiB selected | ${same ? 'yes' : 'NO'} |`);
+    }
+  } finally {
+    hdbscanNeighborsFree(engine, nb);
+  }
 }
 
 export default async function (flags = []) {
@@ -149,4 +254,6 @@ export default async function (flags = []) {
   for (const r of rows) {
     console.log(`| ${r.n} | ${fmt(r.es)} | ${fmt(r.slider)} | ${r.ts !== undefined ? fmt(r.ts) : 'skipped'} | ${r.ts !== undefined ? (r.ts / r.es).toFixed(0) + 'x' : '-'} | ${r.r !== undefined ? fmt(r.r) : 'skipped'} | ${r.r !== undefined ? (r.r / r.es).toFixed(1) + 'x' : '-'} |`);
   }
+  if (!flags.includes('--no-dups')) benchDuplicates(engine, flags, repeat);
+  if (!flags.includes('--no-slider')) benchSlider(engine, flags, repeat);
 }

@@ -1,6 +1,7 @@
 // npm run bench [-- NAME ...]: runs tests/bench/NAME.mjs for each NAME (all benchmarks when none is
 // given). Each benchmark measures embedscape and its peers in the same run and prints ratios; none
-// of them asserts anything about time, and CI never runs them.
+// of them asserts anything about time, and CI never runs them. A benchmark that writes files (embed's
+// random model) writes only into a new or empty --dir, or one a benchmark made (tests/bench/_dir.mjs).
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';

@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { loadTokenizer } from '../../web/lib/tokenizer.js';
+import { loadTokenizer } from '../../web/embedscape.node.js';
 import { splitLines } from '../../web/lib/io.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

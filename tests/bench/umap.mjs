@@ -17,11 +17,9 @@ import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { createEngine } from '../../web/lib/engine.js';
+import { createEngine, runUmapWith, knnSearchWith, similarityToWith } from '../../web/worker/index.js';
 import { WorkerPool } from '../../web/lib/pool.js';
-import { runUmapWith, knnSearchWith } from '../../web/lib/umap.js';
 import { umapParallel } from '../../web/lib/umap-parallel.js';
-import { similarityToWith } from '../../web/lib/similarity.js';
 import { formatNpy } from '../../web/lib/io.js';
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };

@@ -13,6 +13,12 @@
 #include "kernels_check.h"
 #include "model.h"
 #include "safetensors.h"
+#include "tokenizer.h"
+#include "api.h"
+
+/* the fused export (wasm/src/api_bert.c) */
+int es_bert_embed_texts(bert_model *m, tokenizer *tok, const char *utf8, const int32_t *lens, int n, float *out,
+                        int32_t *lengths_out);
 
 static int failures = 0;
 #define EXPECT(cond, ...) do { if (!(cond)) { failures++; fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); fprintf(stderr, __VA_ARGS__); fprintf(stderr, "\n"); } } while (0)
@@ -227,9 +233,61 @@ static void test_model(void) {
     }
 }
 
+/* es_bert_embed_texts = es_tokenizer_encode_batch at the model's max_seq_length + bert_embed, bit for bit */
+static void test_embed_texts(void) {
+    es_error err = {0};
+    wset s = {0};
+    build_model(&s, "");
+    size_t n;
+    uint8_t *b = st_write(s.t, s.n, &n);
+    bert_files files = {CONFIG, NULL, NULL, "{\"max_seq_length\":8}", b, n};
+    bert_model *m = NULL;
+    EXPECT(bert_model_load(&files, bert_model_default_params(), &m, &err) == ES_OK, "load: %s", err.message);
+    const char *vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nsun\nis\nshin\n##ing\nrain\n.\n,\nbring\nan\numbrella\n";
+    tokenizer_files tf = {0};
+    tf.vocab_txt = (tokenizer_bytes){(const uint8_t *)vocab, strlen(vocab)};
+    tokenizer *tok = NULL;
+    EXPECT(tokenizer_create(&tf, &tok, &err) == ES_OK, "tokenizer: %s", err.message);
+    if (m && tok) {
+        /* back to back: a text past max_seq_length (truncated), an empty one, invalid UTF-8, accents */
+        const char *parts[5] = {"The sun is shining.", "the sun the sun the sun the sun the sun", "", "\xff\xfe",
+                                "Bring an Umbrélla, rain"};
+        char texts[128] = "";
+        int32_t lens[5];
+        for (int i = 0; i < 5; i++) {
+            strcat(texts, parts[i]);
+            lens[i] = (int32_t)strlen(parts[i]);
+        }
+        float fused[5 * H], two_step[5 * H];
+        int32_t lengths[5], lengths2[5];
+        EXPECT(es_bert_embed_texts(m, tok, texts, lens, 5, fused, lengths) == ES_OK, "fused: %s", es_api_error()->message);
+        const int32_t *ids = NULL;
+        size_t count = 0;
+        EXPECT(tokenizer_encode_batch(tok, texts, lens, 5, m->max_seq_len, lengths2, &ids, &count, &err) == ES_OK, "encode");
+        EXPECT(bert_embed(m, ids, lengths2, 5, two_step, &err) == ES_OK, "embed: %s", err.message);
+        EXPECT(memcmp(fused, two_step, sizeof fused) == 0, "fused and two-step vectors differ");
+        EXPECT(memcmp(lengths, lengths2, sizeof lengths) == 0 && lengths[1] == 8 && lengths[2] == 2, "token counts %d %d %d",
+               lengths[0], lengths[1], lengths[2]);
+        float again[5 * H];
+        EXPECT(es_bert_embed_texts(m, tok, texts, lens, 5, again, NULL) == ES_OK, "fused without lengths");
+        EXPECT(memcmp(fused, again, sizeof fused) == 0, "repeatable");
+        EXPECT(es_bert_embed_texts(m, tok, texts, lens, 0, again, NULL) == ES_OK, "no texts");
+        EXPECT(es_bert_embed_texts(m, NULL, texts, lens, 1, again, NULL) == ES_ERR_ARG, "no tokenizer");
+        EXPECT(es_bert_embed_texts(m, tok, texts, lens, -1, again, NULL) == ES_ERR_ARG, "negative n");
+        int32_t bad_len[1] = {-3};
+        EXPECT(es_bert_embed_texts(m, tok, texts, bad_len, 1, again, NULL) == ES_ERR_ARG &&
+                   strstr(es_api_error()->message, "negative length"), "negative length: %s", es_api_error()->message);
+    }
+    tokenizer_free(tok);
+    bert_model_free(m);
+    free(b);
+    free_set(&s);
+}
+
 int main(void) {
     test_safetensors();
     test_model();
+    test_embed_texts();
     int count = 0;
     es_error err = {0};
     EXPECT(kernels_check(&count, &err) == ES_OK, "kernels_check: %s", err.message);

@@ -1,6 +1,7 @@
 /* test_hdbscan.c — HDBSCAN under AddressSanitizer + UBSan: a hand-checkable example, the three
- * spanning-tree algorithms against each other, numpy's argsort, edge cases and bad input, repeated
- * re-selection (leaks), and the distance kernel's scalar twin. Exits non-zero on the first mismatch. */
+ * spanning-tree algorithms against each other (also on data full of exact duplicates), trees built
+ * from kept neighbours against direct ones, numpy's argsort, edge cases and bad input, repeated
+ * re-selection (leaks), and the distance kernel's scalar twin. Exits non-zero on any mismatch. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "hdbscan.h"
 #include "hdbscan_sqdist.h"
+#include "npsort.h"
 
 static int failures = 0;
 #define CHECK(cond, ...) do { if (!(cond)) { printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
@@ -119,18 +121,151 @@ static void test_algorithms_agree(void) {
     }
 }
 
+/* The whole tree of two handles: core distances and every row of the single-linkage tree. */
+static int same_tree(const hdbscan *a, const hdbscan *b) {
+    int n = hdbscan_n(a), m = n > 1 ? n - 1 : 0;
+    return n == hdbscan_n(b) && memcmp(hdbscan_core_distances(a), hdbscan_core_distances(b), (size_t)n * sizeof(double)) == 0 &&
+           memcmp(hdbscan_slt_left(a), hdbscan_slt_left(b), (size_t)m * sizeof(int32_t)) == 0 &&
+           memcmp(hdbscan_slt_right(a), hdbscan_slt_right(b), (size_t)m * sizeof(int32_t)) == 0 &&
+           memcmp(hdbscan_slt_distance(a), hdbscan_slt_distance(b), (size_t)m * sizeof(double)) == 0 &&
+           memcmp(hdbscan_slt_size(a), hdbscan_slt_size(b), (size_t)m * sizeof(int32_t)) == 0;
+}
+
+/* m distinct 2-d points, each repeated 1 + (i % max_copies) times (or `mass` times for the first
+ * n_mass), rows shuffled; *n_out rows. */
+static float *with_copies(int m, int max_copies, int n_mass, int mass, int *n_out) {
+    int n = 0;
+    for (int i = 0; i < m; i++) n += i < n_mass ? mass : 1 + i % max_copies;
+    float *x = malloc((size_t)n * 2 * sizeof *x);
+    int r = 0;
+    for (int i = 0; i < m; i++) {
+        float a = (float)((i % 3) * 5 + nrand()), b = (float)((i % 3 == 1) * 4 + nrand());
+        for (int c = 0; c < (i < n_mass ? mass : 1 + i % max_copies); c++, r++) { x[2 * r] = a; x[2 * r + 1] = b; }
+    }
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(urand() * (i + 1));
+        float t0 = x[2 * i], t1 = x[2 * i + 1];
+        x[2 * i] = x[2 * j]; x[2 * i + 1] = x[2 * j + 1];
+        x[2 * j] = t0; x[2 * j + 1] = t1;
+    }
+    *n_out = n;
+    return x;
+}
+
+static void test_duplicates(void) {
+    const int shapes[3][4] = {{500, 4, 0, 0}, {300, 1, 20, 30}, {400, 6, 3, 100}}; /* m, copies, masses, mass */
+    for (int s = 0; s < 3; s++) {
+        int n;
+        float *x = with_copies(shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3], &n);
+        if (s == 1) { x[0] = -0.0f; x[1] = 1.0f; x[2] = 0.0f; x[3] = 1.0f; } /* -0 and +0: one point */
+        for (int ms = 1; ms <= 9; ms += 4) {
+            hdbscan *a = make(x, n, 2, ms, HDBSCAN_ALGORITHM_PRIMS);
+            hdbscan *b = make(x, n, 2, ms, HDBSCAN_ALGORITHM_PRIMS_KDTREE);
+            hdbscan *c = make(x, n, 2, ms, HDBSCAN_ALGORITHM_BORUVKA_KDTREE);
+            if (a && b && c) {
+                CHECK(hdbscan_algorithm_used(b) == HDBSCAN_ALGORITHM_PRIMS_KDTREE, "shape %d: fell back", s);
+                CHECK(same_tree(a, b), "shape %d ms %d: kd-tree Prim's tree differs from the all-pairs one", s, ms);
+                double wa = hdbscan_mst_weight_sum(a), wc = hdbscan_mst_weight_sum(c);
+                CHECK(fabs(wa - wc) <= 1e-9 * wa, "shape %d ms %d: Borůvka weight %.17g vs %.17g", s, ms, wc, wa);
+                for (int mcs = 5; mcs <= 40; mcs += 35) {
+                    select_mcs(c, mcs, HDBSCAN_METHOD_EOM);
+                    check_invariants(c, mcs, "boruvka, duplicates");
+                    select_mcs(b, mcs, HDBSCAN_METHOD_LEAF);
+                    check_invariants(b, mcs, "prims_kdtree, duplicates");
+                }
+            }
+            hdbscan_free(a);
+            hdbscan_free(b);
+            hdbscan_free(c);
+        }
+        free(x);
+    }
+    /* a mass of identical rows: core 0, every row hangs from row 0, no cluster but the root */
+    int n = 20000;
+    float *x = malloc((size_t)n * 2 * sizeof *x);
+    for (int i = 0; i < 2 * n; i++) x[i] = 0.25f;
+    hdbscan *h = make(x, n, 2, 10, HDBSCAN_ALGORITHM_AUTO);
+    if (h) {
+        CHECK(hdbscan_core_distances(h)[n - 1] == 0.0 && hdbscan_mst_weight_sum(h) == 0.0, "identical rows: zero weights");
+        select_mcs(h, 5, HDBSCAN_METHOD_EOM);
+        CHECK(hdbscan_n_clusters(h) == 0, "identical rows: %d clusters", hdbscan_n_clusters(h));
+        hdbscan_free(h);
+    }
+    free(x);
+}
+
+static void test_from_neighbors(void) {
+    int n;
+    float *x = with_copies(700, 3, 2, 25, &n);
+    es_error err = {0};
+    hdbscan_neighbors *nb = NULL;
+    CHECK(hdbscan_neighbors_create(x, n, 2, 24, &nb, &err) == ES_OK, "neighbours: %s", err.message);
+    if (!nb) { free(x); return; }
+    CHECK(hdbscan_neighbors_n(nb) == n && hdbscan_neighbors_k_max(nb) == 24, "neighbours: sizes");
+    CHECK(hdbscan_neighbors_n_distinct(nb) == 700, "neighbours: %d distinct points", hdbscan_neighbors_n_distinct(nb));
+    CHECK(hdbscan_neighbors_bytes(nb) > (size_t)700 * 24 * 4, "neighbours: bytes");
+    hdbscan_tree_params tp = hdbscan_tree_default_params();
+    hdbscan *kept[3] = {NULL, NULL, NULL};
+    for (int ms = 1; ms <= 24; ms += (ms < 4 ? 1 : 5)) {
+        for (int algo = 1; algo <= 3; algo++) {
+            tp.min_samples = ms;
+            tp.algorithm = (hdbscan_algorithm)algo;
+            hdbscan *a = make(x, n, 2, ms, (hdbscan_algorithm)algo), *b = NULL;
+            CHECK(hdbscan_create_from_neighbors(nb, &tp, &b, &err) == ES_OK, "from neighbours: %s", err.message);
+            if (a && b) {
+                CHECK(same_tree(a, b), "ms %d algo %d: tree from neighbours differs", ms, algo);
+                CHECK(hdbscan_algorithm_used(a) == hdbscan_algorithm_used(b), "ms %d: algorithm", ms);
+                CHECK(hdbscan_bytes(b) >= (size_t)n * 28, "tree bytes");
+            }
+            hdbscan_free(a);
+            if (ms == 9 && algo == 3) kept[0] = b; else hdbscan_free(b);
+        }
+    }
+    tp.min_samples = 25;
+    tp.algorithm = HDBSCAN_ALGORITHM_AUTO;
+    hdbscan *h = NULL;
+    CHECK(hdbscan_create_from_neighbors(nb, &tp, &h, &err) == ES_ERR_ARG && h == NULL && strstr(err.message, "k_max"),
+          "min_samples > k_max rejected: %s", err.message);
+    tp.min_samples = 0;
+    CHECK(hdbscan_create_from_neighbors(nb, &tp, &h, &err) == ES_ERR_ARG, "min_samples 0 rejected");
+    CHECK(hdbscan_create_from_neighbors(NULL, &tp, &h, &err) == ES_ERR_ARG, "no neighbours rejected");
+    hdbscan_neighbors_free(nb);
+    if (kept[0]) { /* a tree outlives the neighbours it came from */
+        select_mcs(kept[0], 10, HDBSCAN_METHOD_EOM);
+        check_invariants(kept[0], 10, "after the neighbours were freed");
+        hdbscan_free(kept[0]);
+    }
+    CHECK(hdbscan_neighbors_create(x, n, 2, 0, &nb, &err) == ES_ERR_ARG, "k_max 0 rejected");
+    x[5] = NAN;
+    CHECK(hdbscan_neighbors_create(x, n, 2, 5, &nb, &err) == ES_ERR_NUMERIC && strstr(err.message, "row 2, column 1"),
+          "NaN rejected: %s", err.message);
+    float one[2] = {3, 4};
+    CHECK(hdbscan_neighbors_create(one, 1, 2, 5, &nb, &err) == ES_OK, "one point: %s", err.message);
+    if (nb) {
+        tp.min_samples = 3;
+        CHECK(hdbscan_create_from_neighbors(nb, &tp, &h, &err) == ES_OK, "one point tree: %s", err.message);
+        if (h) {
+            select_mcs(h, 5, HDBSCAN_METHOD_EOM);
+            CHECK(hdbscan_labels(h)[0] == -1, "one point is noise");
+            hdbscan_free(h);
+        }
+        hdbscan_neighbors_free(nb);
+    }
+    free(x);
+}
+
 static void test_numpy_argsort(void) {
     const double v[17] = {2, 2, 1, 2, 0, 1, 2, 0, 0, 0, 1, 2, 0, 1, 1, 2, 0};
     const int32_t expected[17] = {8, 12, 9, 7, 16, 4, 5, 2, 10, 13, 14, 6, 3, 15, 11, 1, 0};
     int32_t order[17];
-    hdbscan_numpy_argsort(v, 17, order);
+    npsort_argsort_f64(v, 17, order);
     CHECK(memcmp(order, expected, sizeof order) == 0, "numpy argsort order differs");
     /* sorted output for a larger input with many ties, and the heapsort fallback path is reachable */
     int n = 5000;
     double *w = malloc((size_t)n * sizeof *w);
     int32_t *o = malloc((size_t)n * sizeof *o);
     for (int i = 0; i < n; i++) w[i] = (double)((i * 7919) % 13);
-    hdbscan_numpy_argsort(w, n, o);
+    npsort_argsort_f64(w, n, o);
     for (int i = 1; i < n; i++) CHECK(w[o[i - 1]] <= w[o[i]], "argsort not sorted at %d", i);
     free(w);
     free(o);
@@ -223,6 +358,8 @@ static void test_kernel_twin(void) {
 int main(void) {
     test_two_groups();
     test_algorithms_agree();
+    test_duplicates();
+    test_from_neighbors();
     test_numpy_argsort();
     test_edge_cases();
     test_reselect();

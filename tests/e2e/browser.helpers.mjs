@@ -20,9 +20,10 @@ const TYPES = {
 /**
  * Serves `dir` (default: the repository root) on 127.0.0.1. Returns {url, requests: [paths], close()}.
  * `extra` maps URL paths to folders outside `dir` (e.g. {'/model/': '/path/to/model'}); `cors` adds
- * Access-Control-Allow-Origin: * (a CDN serving the component to other sites).
+ * Access-Control-Allow-Origin: * (a CDN serving the component to other sites); `headers` are added to
+ * every response (e.g. a site's Content-Security-Policy).
  */
-export function serveStatic(dir = ROOT, extra = {}, { cors = false } = {}) {
+export function serveStatic(dir = ROOT, extra = {}, { cors = false, headers = {} } = {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
@@ -37,7 +38,7 @@ export function serveStatic(dir = ROOT, extra = {}, { cors = false } = {}) {
     let st;
     try { st = statSync(file); } catch { res.writeHead(404); res.end('not found'); return; }
     if (st.isDirectory()) { res.writeHead(404); res.end('not found'); return; }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': st.size, 'cache-control': 'no-store', ...(cors ? { 'access-control-allow-origin': '*' } : {}) });
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': st.size, 'cache-control': 'no-store', ...(cors ? { 'access-control-allow-origin': '*' } : {}), ...headers });
     if (req.method === 'HEAD') { res.end(); return; }
     createReadStream(file).pipe(res);
   });
@@ -87,11 +88,11 @@ export async function launchChromium(t, contextOptions = {}) {
   };
 }
 
-/** Counts pixels of a canvas (in a shadow root) close to each of the given #rrggbb colours blended on a background. */
+/** Counts pixels of a canvas (the element itself, or the canvas in its shadow root) close to each of the given #rrggbb colours blended on a background. */
 export function countColors(page, hostSelector, colors, { alpha = 0.9, background = '#ffffff', tolerance = 10 } = {}) {
   return page.evaluate(({ hostSelector, colors, alpha, background, tolerance }) => {
     const host = document.querySelector(hostSelector);
-    const canvas = host.shadowRoot.querySelector('canvas');
+    const canvas = host.shadowRoot ? host.shadowRoot.querySelector('canvas') : host;
     const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
     const rgb = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
     const bg = rgb(background);

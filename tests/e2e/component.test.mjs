@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, artifactDir, needShared } from '../helpers.mjs';
 import { serveStatic, launchChromium, countColors } from './browser.helpers.mjs';
+import { checkComponentSearch, addLiveMap } from './map-checks.mjs';
 import { clusterColor } from '../../web/lib/palette.js';
 
 const MAP = JSON.parse(readFileSync(path.join(ROOT, 'web', 'examples', 'five-topics.map.json'), 'utf8'));
@@ -75,15 +76,7 @@ test('<embedscape-map> renders the saved map of the example docs page', async (t
     await page.mouse.move(5, 5);
 
     // --- search: the count of matches is the number of texts containing the word
-    const word = MAP.clusters[0].keywords[0]?.word ?? 'the';
-    await page.evaluate((w) => {
-      const s = document.querySelector('#topics').shadowRoot.querySelector('input[type=search]');
-      s.value = w;
-      s.dispatchEvent(new Event('input'));
-    }, word);
-    const want = MAP.texts.filter((s) => s.toLowerCase().includes(word.toLowerCase())).length;
-    const count = await page.evaluate(() => document.querySelector('#topics').shadowRoot.querySelector('.count').textContent);
-    assert.equal(count, `${want} match${want === 1 ? '' : 'es'}`);
+    await checkComponentSearch(page, '#topics', MAP.clusters[0].keywords[0]?.word ?? 'the', MAP.texts);
     await page.locator('#topics').screenshot({ path: path.join(shots, 'docs-search.png') });
 
     // --- zoom buttons and the legend's highlight
@@ -120,7 +113,8 @@ test('<embedscape-map> renders the saved map of the example docs page', async (t
     await page.locator('#lazy').screenshot({ path: path.join(shots, 'docs-dark.png') });
 
     // --- nothing but the page, the component's modules and the map JSON was downloaded
-    const fetched = server.requests.filter((p) => !p.startsWith('/web/component/') && !p.startsWith('/web/lib/mapview.js') && !p.startsWith('/web/lib/palette.js'));
+    const componentModules = ['/web/lib/mapview.js', '/web/lib/palette.js', '/web/lib/mapfile.js', '/web/lib/errors.js'];
+    const fetched = server.requests.filter((p) => !p.startsWith('/web/component/') && !componentModules.includes(p));
     assert.deepEqual([...new Set(fetched)].sort(), ['/favicon.ico', '/web/examples/docs.html', '/web/examples/five-topics.map.json'].filter((p) => fetched.includes(p)).sort());
     assert.ok(!server.requests.some((p) => /engine|embedscape\.js|model/.test(p)), server.requests.join(' '));
     assert.deepEqual(b.errors.filter((e) => !/favicon/.test(e)), []);
@@ -163,7 +157,7 @@ test('<embedscape-map> explains a missing or broken map file', async (t) => {
         const el = document.createElement('embedscape-map');
         el.setAttribute('loading', 'eager');
         const done = new Promise((r) => el.addEventListener('embedscape-error', (e) => r(e.detail.message)));
-        el.setAttribute('src', src);
+        el.src = src; // the property sets the attribute, which loads
         document.body.prepend(el);
         out.push(await done);
         out.push(el.shadowRoot.querySelector('.status').textContent);
@@ -174,18 +168,55 @@ test('<embedscape-map> explains a missing or broken map file', async (t) => {
     assert.match(msgs[0], /could not download .*no-such-map\.json: HTTP 404/);
     assert.match(msgs[1], /^Map not available: could not download/);
     assert.match(msgs[2], /docs\.html is not valid JSON/);
-    // a map object given directly is shown without fetching; a bad one is refused with the reason
+    // every attribute is a property; URLs read back resolved, a Hub id as given, enumerations limited
+    const props = await page.evaluate(() => {
+      const el = document.createElement('embedscape-map');
+      const before = { src: el.src, model: el.model, theme: el.theme, loading: el.loading, label: el.label };
+      el.src = 'maps/a.json';
+      el.model = 'sentence-transformers/all-MiniLM-L6-v2';
+      el.theme = 'sepia';
+      el.label = 'Topics';
+      return { before, src: el.src, srcAttr: el.getAttribute('src'), model: el.model, theme: el.theme, themeAttr: el.getAttribute('theme'), label: el.label };
+    });
+    assert.deepEqual(props.before, { src: '', model: '', theme: 'auto', loading: 'lazy', label: '' });
+    assert.equal(props.src, `${server.url}/web/examples/maps/a.json`);
+    assert.equal(props.srcAttr, 'maps/a.json');
+    assert.equal(props.model, 'sentence-transformers/all-MiniLM-L6-v2');
+    assert.deepEqual([props.theme, props.themeAttr, props.label], ['auto', 'sepia', 'Topics']);
+    // a map object given directly is shown without fetching; a bad one is refused with the reason,
+    // shown to the reader, and the element stays usable for the next map
     const direct = await page.evaluate(async (map) => {
       const el = document.createElement('embedscape-map');
       document.body.prepend(el);
       el.setMap(map);
-      let bad = '';
-      try { el.setMap({ ...map, format: 'other' }); } catch (e) { bad = e.message; }
-      return { n: el.map.n, legend: el.shadowRoot.querySelectorAll('.legend li').length, bad };
+      const n = el.map.n, legend = el.shadowRoot.querySelectorAll('.legend li').length;
+      const events = [];
+      el.addEventListener('embedscape-error', (e) => events.push(e.detail.message));
+      const bad = [];
+      for (const m of [{ ...map, format: 'other' }, { ...map, labels: map.labels.map((l, i) => (i === 2 ? 'x' : l)) }, { ...map, clusters: [null] }, { ...map, clusters: [{ ...map.clusters[0], keywords: 'x' }] }]) {
+        try { el.setMap(m); bad.push('accepted'); } catch (e) { bad.push(e.message); }
+      }
+      const status = el.shadowRoot.querySelector('.status');
+      const shown = { text: status.textContent, hidden: status.hidden, role: status.getAttribute('role'), body: el.shadowRoot.querySelector('.body').hidden, map: el.map };
+      // a src change loads the next map
+      const loaded = new Promise((r) => el.addEventListener('embedscape-load', (e) => r(e.detail.n), { once: true }));
+      el.setAttribute('src', 'five-topics.map.json');
+      const fromSrc = await loaded;
+      try { el.setMap({ ...map, probabilities: map.probabilities.map(() => 2) }); } catch { /* shown */ }
+      el.setMap(map);
+      return { n, legend, bad, events, shown, fromSrc, again: { n: el.map.n, status: status.hidden, body: el.shadowRoot.querySelector('.body').hidden } };
     }, MAP);
     assert.equal(direct.n, MAP.texts.length);
     assert.equal(direct.legend, MAP.clusters.length + (MAP.labels.includes(-1) ? 1 : 0));
-    assert.match(direct.bad, /not an embedscape map: "format" is "other"/);
+    assert.match(direct.bad[0], /^map file: "format" must be "embedscape-map", got "other"/);
+    assert.equal(direct.bad[1], 'map file: labels[2] must be an integer >= -1, got "x"');
+    assert.match(direct.bad[2], /^map file: clusters\[0\] must be an object/);
+    assert.match(direct.bad[3], /^map file: clusters\[0\]\.keywords must be an array/);
+    assert.deepEqual(direct.events.slice(0, 4), direct.bad);
+    assert.match(direct.events[4], /^map file: probabilities\[0\] must be a number in \[0, 1\], got 2$/);
+    assert.deepEqual(direct.shown, { text: `Map not available: ${direct.bad[3]}`, hidden: false, role: 'alert', body: true, map: null });
+    assert.equal(direct.fromSrc, MAP.texts.length);
+    assert.deepEqual(direct.again, { n: MAP.texts.length, status: true, body: false });
   } finally {
     await b.close();
   }
@@ -207,14 +238,7 @@ test('<embedscape-map model=…> places a reader\'s own text, loading the engine
   const { page } = b;
   try {
     await page.goto(`${local.url}/web/examples/docs.html`);
-    await page.evaluate(() => {
-      const el = document.createElement('embedscape-map');
-      el.id = 'live';
-      el.setAttribute('src', 'five-topics.map.json');
-      el.setAttribute('model', '/model/');
-      el.setAttribute('loading', 'eager');
-      document.querySelector('main').prepend(el);
-    });
+    await addLiveMap(page, { id: 'live', src: 'five-topics.map.json', model: '/model/' });
     await waitLoaded(page, '#live');
     assert.ok(!local.requests.some((p) => p.startsWith('/model/') || /engine|embedscape\.js/.test(p)), 'nothing heavy before the reader asks');
     assert.equal(await page.evaluate(() => document.querySelector('#live').shadowRoot.querySelector('.live').hidden), false);
@@ -272,7 +296,7 @@ test('<embedscape-map> served from another origin (a CDN) shows the map and embe
     await page.evaluate(() => document.querySelector('#m').shadowRoot.querySelector('.live button').click());
     const detail = await placed;
     assert.equal(detail.nearest[0].index, 10);
-    assert.ok(cdn.requests.includes('/web/worker.js'), 'the workers came from the CDN');
+    assert.ok(cdn.requests.includes('/web/worker/inline.js'), 'the workers came from the CDN (its single-file worker, started from a same-origin Blob)');
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();

@@ -114,7 +114,7 @@ test('bundle: cycles and unknown forms are build errors', async () => {
 test('bundle: the real page and worker bundle and parse as classic scripts', async () => {
   const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..', '..');
   const replace = { 'web/engine/engine.mjs': 'export default () => Promise.reject(new Error("no engine"));\n' };
-  for (const entry of ['web/app/main.js', 'web/worker.js', 'web/component/embedscape-map.js']) {
+  for (const entry of ['web/app/main.js', 'web/worker/worker.js', 'web/component/embedscape-map.js']) {
     const { code, modules } = await bundle([entry], { root, base: 'web/', replace });
     assert.ok(modules.includes(entry));
     assert.doesNotThrow(() => new vm.Script(code, { filename: entry }), `${entry} bundles to valid classic JavaScript`);

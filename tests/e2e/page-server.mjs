@@ -50,6 +50,16 @@ export async function serve(root, routes = {}) {
 
 export const CHROMIUM = '/usr/bin/chromium';
 
+/** True when Chromium is installed; otherwise fails under CI=true, or skips the test with the reason. */
+export function needChromium(t) {
+  if (existsSync(CHROMIUM)) return true;
+  const why = `${CHROMIUM} is missing (apt-get install chromium)`;
+  if (process.env.CI) throw new Error(why);
+  t.skip(why);
+  console.log(`# SKIPPED: ${why}`);
+  return false;
+}
+
 /** Launches headless Chromium with a fresh profile; returns {browser, close}. */
 export async function launchBrowser() {
   const { chromium } = await import('playwright-core');

@@ -12,22 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { ROOT, CLI, artifactDir, needShared } from '../helpers.mjs';
-import { serve, launchBrowser, CHROMIUM } from './page-server.mjs';
+import { serve, launchBrowser, needChromium } from './page-server.mjs';
+import { hoverLonelyPoint } from './map-checks.mjs';
 import { parseCsv } from '../../web/lib/io.js';
 import { createMapFile, parseMapFile } from '../../web/lib/mapfile.js';
 import { clusterColor, hexToRgb } from '../../web/lib/palette.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const ART = artifactDir('page');
-
-function needChromium(t) {
-  if (existsSync(CHROMIUM)) return true;
-  const why = `${CHROMIUM} is missing (apt-get install chromium)`;
-  if (process.env.CI) throw new Error(why);
-  t.skip(why);
-  console.log(`# SKIPPED: ${why}`);
-  return false;
-}
 
 /** A saved map with four well separated groups, some noise and the XSS line. */
 function syntheticMap() {
@@ -101,32 +93,6 @@ async function legend(page) {
   })));
 }
 
-/** Hovers point i (one with no other point within 12 px) and returns the tooltip's text. */
-async function hoverLonelyPoint(page, preferIndex = -1) {
-  await page.locator('#map').scrollIntoViewIfNeeded();
-  const target = await page.evaluate((prefer) => {
-    const v = globalThis.embedscape.view;
-    const pos = (i) => v.pointPosition(i);
-    const lonely = (i) => {
-      const [x, y] = pos(i);
-      if (x < 10 || y < 10 || x > v.cssW - 10 || y > v.cssH - 10) return false;
-      for (let j = 0; j < v.n; j++) if (j !== i && Math.hypot(pos(j)[0] - x, pos(j)[1] - y) < 12) return false;
-      return true;
-    };
-    let i = prefer >= 0 && lonely(prefer) ? prefer : -1;
-    for (let k = 0; i < 0 && k < v.n; k++) if (lonely(k)) i = k;
-    if (i < 0) return null;
-    const r = v.canvas.getBoundingClientRect();
-    return { i, x: r.left + pos(i)[0], y: r.top + pos(i)[1], text: v.texts[i] };
-  }, preferIndex);
-  assert.ok(target, 'some point on the map stands alone');
-  await page.mouse.move(target.x - 30, target.y - 30);
-  await page.mouse.move(target.x, target.y, { steps: 4 });
-  await page.waitForSelector('#tooltip:not([hidden])', { timeout: 5000 });
-  const shown = await page.$eval('#tooltip .tip-text', (e) => e.textContent);
-  return { ...target, shown };
-}
-
 /** A full-page screenshot with every step rendered (off-screen steps are skipped by content-visibility). */
 async function fullScreenshot(page, file) {
   await page.evaluate(() => { for (const s of document.querySelectorAll('.step')) s.style.contentVisibility = 'visible'; });
@@ -144,7 +110,7 @@ async function saveDownload(page, button, name) {
 /** Checks the exports against what the page shows; returns the parsed CSV rows. */
 async function checkExports(page, { texts, legendRows }) {
   const csvRows = parseCsv(readFileSync(await saveDownload(page, '#export-csv', 'export.csv'), 'utf8'));
-  assert.deepEqual(csvRows[0], ['text', 'x', 'y', 'cluster', 'probability']);
+  assert.deepEqual(csvRows[0], ['text', 'x', 'y', 'cluster', 'probability', 'cluster_name']);
   const rows = csvRows.slice(1);
   assert.equal(rows.length, texts.length);
   rows.forEach((r, i) => assert.equal(r[0], texts[i], `CSV row ${i} keeps the text exactly`));
@@ -173,6 +139,11 @@ async function checkExports(page, { texts, legendRows }) {
   }
   assert.equal(items, texts.length);
   assert.ok(md.includes(`- ${XSS}`) || !texts.includes(XSS), 'the HTML line is in the Markdown as written');
+
+  // the Python script carries the map's parameters (tests/python.test.mjs runs such a script)
+  const py = readFileSync(await saveDownload(page, '#export-py', 'export.py'), 'utf8');
+  assert.ok(py.includes(`UMAP_PARAMS = {"n_neighbors": ${map.params.umap.n_neighbors}, "min_dist": ${map.params.umap.min_dist}, `), 'the script has the map\'s UMAP parameters');
+  assert.ok(py.includes(`HDBSCAN_PARAMS = {"min_cluster_size": ${map.params.hdbscan.min_cluster_size}, "min_samples": ${map.params.hdbscan.min_samples}`), 'and its HDBSCAN parameters');
 
   const png = await saveDownload(page, '#export-png', 'export.png');
   assert.deepEqual([...readFileSync(png).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
@@ -326,20 +297,20 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     console.log(`# paste -> map, five-topics (201 texts, random-weight bert-tiny): ${wall} ms wall; page timings ${JSON.stringify(timings)}`);
     await fullScreenshot(page, 'e2e-full.png');
 
-    // progress finished, one vector shown, similarity table sorted with the query first
+    // progress finished, one vector shown, similarity table sorted, the query as its caption
     assert.equal(await page.textContent('#embed-done'), '201 / 201');
     const dim = await page.evaluate(() => globalThis.embedscape.state.vectors.dim);
     assert.equal(dim, 32);
     assert.match(await page.textContent('#vector-caption'), /^32 numbers · length 1\.000/);
     const sims = await page.$$eval('#sim-body tr', (trs) => trs.filter((tr) => tr.children.length === 3)
       .map((tr) => ({ score: Number(tr.children[1].firstChild.textContent), text: tr.children[2].textContent })));
-    assert.equal(sims[0].text, texts[0]);
-    assert.ok(Math.abs(sims[0].score - 1) < 1e-3);
+    assert.equal(await page.textContent('#sim-caption'), `Query: “${texts[0]}”`);
+    assert.ok(!sims.some((r) => r.text === texts[0]), 'the query is the caption, not a row');
     for (let i = 1; i < sims.length; i++) assert.ok(sims[i].score <= sims[i - 1].score);
     // a sentence of one's own is embedded and compared with every text
     await page.fill('#query-text', 'Bring an umbrella');
     await page.click('#query-go');
-    await page.waitForFunction((first) => document.querySelector('#sim-body tr td:nth-child(3)')?.textContent !== first, sims[0].text);
+    await page.waitForFunction(() => document.getElementById('sim-caption').textContent === 'Query: “Bring an umbrella” (your sentence)');
     const own = await page.$$eval('#sim-body tr', (trs) => trs.filter((tr) => tr.children.length === 3).map((tr) => Number(tr.children[1].firstChild.textContent)));
     assert.equal(own.length, 25);
     for (let i = 1; i < own.length; i++) assert.ok(own[i] <= own[i - 1]);

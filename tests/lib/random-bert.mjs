@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { shared } from '../helpers.mjs';
-import { writeSafetensors, f32ToF16Bits, f16BitsToF32, f32ToBf16Bits } from '../../web/lib/model.js';
+import { writeSafetensors, f32ToF16Bits, f16BitsToF32, f32ToBf16Bits } from '../../web/lib/safetensors.js';
 
 /** A small deterministic PRNG (mulberry32). */
 export function rng(seed) {

@@ -13,8 +13,8 @@ export async function main(input: string, output: string): Promise<void> {
     const model = await loadModel('models/all-MiniLM-L6-v2', { pool, signal: ac.signal });
     const vectors = await model.embed(texts, { signal: ac.signal, onProgress: (p) => process.stderr.write(`\r${p.done}/${p.total}`) });
     await writeFile(output + '.npy', formatNpy(vectors.data, [vectors.n, vectors.dim]));
-    const xy = await umap(vectors, { seed: 7 }, { pool, signal: ac.signal });
-    const { labels, probabilities } = await hdbscan(xy, { minClusterSize: 5 }, { pool });
+    const xy = await umap(vectors, { seed: 7, pool, signal: ac.signal });
+    const { labels, probabilities } = await hdbscan(xy, { minClusterSize: 5, pool });
     const clusters = clusterKeywords(texts, labels);
     await writeFile(output, JSON.stringify(createMapFile({ texts, xy, labels, probabilities, clusters, model: model.name })));
     await model.dispose();

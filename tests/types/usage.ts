@@ -2,14 +2,14 @@
 // against web/embedscape.d.ts and web/component/embedscape-map.d.ts: strict, zero diagnostics.
 
 import {
-  loadModel, loadTokenizer, cosineSimilarity, similarityTo, topK, topKAll, umap, knnSearch, hdbscan,
-  createClusterer, clusterKeywords, createMapFile, parseMapFile, parseTexts, parseNpy, formatNpy,
-  WorkerPool, setDefaultPool, getDefaultPool, defaultThreads, EmbedscapeError, AbortError, STATUS,
-  UMAP_DEFAULTS, MAP_FORMAT, createEngine, similarityMatrixWith, runUmapWith, hdbscanRun, openFolder,
+  loadModel, loadTokenizer, cosineSimilarity, similarityTo, topK, umap, hdbscan, createClusterer,
+  clusterKeywords, createMapFile, parseMapFile, pythonScript, parseTexts, parseNpy, formatNpy, createSession,
+  WorkerPool, setDefaultPool, getDefaultPool, defaultThreads, EmbedscapeError, STATUS,
+  UMAP_DEFAULTS, HDBSCAN_DEFAULTS, openFolder,
 } from '../../web/embedscape.js';
 import type {
-  Matrix, Model, EmbedProgress, LoadProgress, UmapEpoch, UmapOptions, HdbscanOptions, HdbscanResult,
-  ClusterKeywords, MapFile, Neighbor, Tokenizer,
+  Matrix, Model, EmbedProgress, LoadProgress, UmapProgress, KnnProgress, UmapOptions, HdbscanOptions, HdbscanResult,
+  ClusterKeywords, MapFile, Neighbor, Tokenizer, Session, SessionProgress, SessionStage,
 } from '../../web/embedscape.js';
 import { EmbedscapeMap, readMap } from '../../web/component/embedscape-map.js';
 import type { EmbedscapePlaceDetail } from '../../web/component/embedscape-map.js';
@@ -20,12 +20,13 @@ import type { EmbedscapeMap as PackageElement } from 'embedscape/component';
 export const samePackage = (m: Matrix, el: EmbedscapeMap): [PackageMatrix, PackageElement] => [m, el];
 
 export async function buildMap(texts: string[], log: (line: string) => void): Promise<MapFile> {
-  setDefaultPool(new WorkerPool({ size: Math.min(4, await defaultThreads()) }));
+  setDefaultPool(new WorkerPool({ size: Math.min(4, defaultThreads()) }));
 
-  const model: Model = await loadModel('models/all-MiniLM-L6-v2/', {
+  const model: Model = await loadModel('sentence-transformers/all-MiniLM-L6-v2', {
     dtype: 'q8',
+    revision: 'main',
     onProgress: (p: LoadProgress) => {
-      if (p.status === 'download') log(`${p.file}: ${p.loaded} / ${p.total} bytes`);
+      if (p.status === 'download') log(`${p.file}: ${p.done} / ${p.total} bytes`);
       else if (p.status === 'load') log(`loading into ${p.workers} workers`);
       else log(`ready: ${p.config.layers} layers, ${p.config.hidden} dims, ${p.config.pooling} pooling`);
     },
@@ -36,41 +37,40 @@ export async function buildMap(texts: string[], log: (line: string) => void): Pr
   let vectors: Matrix;
   try {
     vectors = await model.embed(texts, {
-      batchSize: 64,
       signal: controller.signal,
       onProgress: ({ done, total, tokens, elapsed }: EmbedProgress) =>
         log(`${done}/${total} texts, ${(tokens / elapsed).toFixed(0)} tokens/s`),
     });
   } catch (e) {
-    if (e instanceof AbortError) log('embedding took too long');
+    if (e instanceof DOMException && e.name === 'AbortError') log('embedding took too long');
     else if (e instanceof EmbedscapeError && e.status === STATUS.MODEL) log(`model problem: ${e.message}`);
     throw e;
   } finally {
     clearTimeout(stop);
   }
+  const one: Matrix = await model.embed('The sun is shining');
   const dim: number = vectors.dim;
-  log(`${vectors.n} x ${dim} (model says ${model.dim})`);
+  log(`${vectors.n} x ${dim} (model says ${model.dim}; one text: ${one.n})`);
 
-  // similarity
+  // similarity: a Matrix, rows or typed-array rows alike
   const sims: Float32Array = await cosineSimilarity(vectors);
-  const toFirst: Float32Array = await similarityTo(vectors, 0);
+  const toFirst: Float32Array = await similarityTo([[1, 0], [0, 1]], 0);
   const byVector: Neighbor[] = await topK(vectors, vectors.data.subarray(0, dim), 5, { pool: getDefaultPool() });
-  const everyone: Neighbor[][] = await topKAll(vectors, 3);
-  log(`${sims[1]} ${toFirst[0]} ${byVector[0]?.index} ${everyone.length}`);
-  const knn = await knnSearch(vectors, { k: 10, method: 'approx' });
-  log(`first neighbour of 0: ${knn.indices[1]} at ${knn.distances[1]}`);
+  log(`${sims[1]} ${toFirst[0]} ${byVector[0]?.index}`);
 
   // UMAP, drawing the layout as it settles
   const umapOpts: UmapOptions = { ...UMAP_DEFAULTS, nNeighbors: 15, minDist: 0.1, metric: 'cosine', seed: 42 };
-  const xy: Matrix = await umap(vectors, umapOpts, {
+  const xy: Matrix = await umap(vectors, {
+    ...umapOpts,
     signal: controller.signal,
-    onEpoch: (e: UmapEpoch) => {
-      if (e.embedding) log(`epoch ${e.epoch}/${e.nEpochs}: ${e.embedding.n} points`);
+    onProgress: (e: UmapProgress | KnnProgress) => {
+      if (e.status === 'knn') log(`neighbours: ${e.phase} ${e.done}/${e.total}`);
+      else if (e.embedding) log(`epoch ${e.done}/${e.total}: ${e.embedding.n} points`);
     },
   });
 
   // HDBSCAN once, then again from a prepared tree as a slider moves
-  const hdbOpts: HdbscanOptions = { minClusterSize: 5, method: 'eom', condensedTree: true };
+  const hdbOpts: HdbscanOptions = { ...HDBSCAN_DEFAULTS, minClusterSize: 5, method: 'eom', condensedTree: true };
   const clustered: HdbscanResult = await hdbscan(xy, hdbOpts);
   log(`${clustered.nClusters} clusters by ${clustered.algorithm}; tree rows: ${clustered.condensedTree?.parent.length}`);
   const rows: number[][] = [[0, 0], [0, 1], [5, 5]];
@@ -85,38 +85,62 @@ export async function buildMap(texts: string[], log: (line: string) => void): Pr
 
   const map: MapFile = createMapFile({
     texts, xy, labels: result.labels, probabilities: result.probabilities, outlierScores: result.outlierScores,
-    clusters, model: model.name, params: { umap: { n_neighbors: 15 }, hdbscan: { min_cluster_size: 25 } },
+    clusters, model: model.name, params: { umap: { n_neighbors: 15 }, hdbscan: { min_cluster_size: 25 } }, vectors,
   });
   await model.dispose();
   const back = parseMapFile(JSON.stringify(map));
   log(`${back.format} v${back.version}: ${back.n} points, first label ${back.labelsArray[0]}, x0 ${back.xy.data[0]}`);
+  if (back.vectorsMatrix) log(`${back.vectorsMatrix.dim} dimensions stored as ${map.vectors?.encoding}`);
+  const script: string = pythonScript(map, { mapFile: 'topics.map.json' });
+  log(script.split('\n')[0] ?? '');
   return map;
 }
 
-export async function inProcess(bytes: Uint8Array): Promise<void> {
+export async function pipeline(model: Model, texts: string[], log: (line: string) => void): Promise<void> {
+  const session: Session = await createSession({ model });
+  session.setTexts(texts);
+  session.setOptions({ umap: { nNeighbors: 10 }, hdbscan: { minClusterSize: 8 }, clusterOn: 'layout' });
+  const r = await session.run({
+    onProgress: (p: SessionProgress) => {
+      if (p.status === 'stage') log(`${p.stage} done (${p.done}/${p.total})`);
+      else if (p.status === 'embed') log(`${p.tokens} tokens`);
+    },
+  });
+  log(`${r.nClusters} clusters, ${r.xy?.n} points, ran ${r.ran.join(' ')}`);
+  session.setOptions({ hdbscan: { minClusterSize: 12 } });
+  const next: SessionStage[] = session.plan();
+  await session.run({ until: 'labels' });
+  const near = await session.similar(0, 5);
+  const snap = await session.snapshot(10);
+  const g = await session.graph();
+  const spread = await session.distanceStats({ maxRows: 500 });
+  log(`${g.weights[0]} ${g.knn.indices[1]} ${spread.cosine.p50} ${spread.map?.p95 ?? '-'} ${(await session.labelsIn('layout')).nClusters}`);
+  log(`${next.join(',')} ${near[0]?.score} ${snap.epoch} ${(await session.vector(0)).length}`);
+  await session.dispose();
+}
+
+export async function tokens(bytes: Uint8Array): Promise<void> {
   const texts: string[] = parseTexts(bytes, 'texts.jsonl');
   const tok: Tokenizer = await loadTokenizer({ files: { 'vocab.txt': new Uint8Array(0) } });
-  const ids = tok.encode(texts[0] ?? '', { maxLength: 128 });
-  const { lengths } = tok.encodeBatch(texts, 0);
-  tok.free();
-  const engine = await createEngine();
-  const m: Matrix = { data: new Float32Array(ids.length * 2), n: ids.length, dim: 2 };
-  const s: Float32Array = similarityMatrixWith(engine, m);
-  const { embedding, info } = await runUmapWith(engine, m, { nEpochs: 50 }, { aborted: () => false });
-  const r = hdbscanRun(engine, embedding, { minClusterSize: 3 });
-  const npy = formatNpy(embedding.data, [embedding.n, embedding.dim]);
+  const ids = await tok.encode(texts[0] ?? '', { maxLength: 128 });
+  const { lengths } = await tok.encodeBatch(texts, { maxLength: 0 });
+  await tok.dispose();
+  const npy = formatNpy(new Float32Array(ids.length * 2), [ids.length, 2]);
   const { data, shape } = parseNpy(npy);
   // results are ordinary ArrayBuffer-backed arrays: usable as BufferSource (TypeScript >= 5.7)
-  const files: Blob[] = [new Blob([npy], { type: 'application/octet-stream' }), new Blob([embedding.data, r.labels, ids])];
+  const files: Blob[] = [new Blob([npy], { type: 'application/octet-stream' }), new Blob([data, ids])];
   const folder = openFolder('models/all-MiniLM-L6-v2');
   const cfg: unknown = await folder.readJson('config.json');
-  console.log(files.length, s.length, info.knn, r.coreDistances.length, lengths.length, data.length, shape[1], MAP_FORMAT, cfg);
+  console.log(files.length, lengths.length, data.length, shape[1], cfg);
 }
 
 export function mountMap(container: HTMLElement, map: MapFile): EmbedscapeMap {
   const el = document.createElement('embedscape-map');
   el.setAttribute('src', 'topics.map.json');
-  el.setAttribute('theme', 'dark');
+  el.theme = 'dark';
+  el.model = 'sentence-transformers/all-MiniLM-L6-v2';
+  const src: string = el.src;
+  if (el.loading === 'lazy' && el.label === '') console.log(src);
   el.addEventListener('embedscape-load', (e) => console.log(`${e.detail.n} points, ${e.detail.clusters} clusters`));
   el.addEventListener('embedscape-error', (e) => console.error(e.detail.message));
   el.addEventListener('embedscape-place', (e: CustomEvent<EmbedscapePlaceDetail>) => {

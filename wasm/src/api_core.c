@@ -1,6 +1,7 @@
 /* api_core.c — instance-wide exports: version, last error, build facts. */
 #include "api.h"
 
+#include <malloc.h>
 #include <string.h>
 
 static es_error g_last_error; /* one per wasm instance; see api.h */
@@ -35,4 +36,11 @@ ES_EXPORT int es_has_simd(void) {
 #else
     return 0;
 #endif
+}
+
+/* Bytes the allocator has handed out and not had back (dlmalloc's mallinfo): what a leak makes grow,
+ * while the wasm memory itself only ever grows. */
+ES_EXPORT double es_heap_in_use(void) {
+    struct mallinfo mi = mallinfo();
+    return (double)mi.uordblks;
 }

@@ -4,10 +4,16 @@
  *   es_hdbscan_select(h, min_cluster_size, method, allow_single, epsilon, max_cluster_size) -> status
  *   es_hdbscan_*(h) accessors return pointers into the handle (valid until the next select / free)
  *   es_hdbscan_free(h)
+ *
+ * The min_samples slider: neighbours once, then a tree per min_samples (each its own handle):
+ *   es_hdbscan_neighbors_create(x, n, dim, k_max, out_nb)             -> status; *out_nb = neighbours
+ *   es_hdbscan_create_from_neighbors(nb, min_samples, algorithm, out_handle) -> status
+ *   es_hdbscan_neighbors_free(nb)   (trees made from nb stay valid)
  */
 #include "api.h"
 #include "hdbscan.h"
 #include "hdbscan_sqdist.h"
+#include "npsort.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +39,31 @@ ES_EXPORT int es_hdbscan_select(hdbscan *h, int min_cluster_size, int method, in
 }
 
 ES_EXPORT void es_hdbscan_free(hdbscan *h) { hdbscan_free(h); }
+
+/* x (n, dim) float32 row-major, read during the call only; k_max >= 1 = the largest min_samples that
+ * es_hdbscan_create_from_neighbors will be asked for. On success *out owns the neighbours (free with
+ * es_hdbscan_neighbors_free). */
+ES_EXPORT int es_hdbscan_neighbors_create(const float *x, int n, int dim, int k_max, hdbscan_neighbors **out) {
+    es_error *err = es_api_begin();
+    return es_api_return(hdbscan_neighbors_create(x, n, dim, k_max, out, err));
+}
+
+/* As es_hdbscan_create on nb's points, for min_samples (clamped to n - 1) <= k_max; algorithm as
+ * es_hdbscan_create. nb is only read. *out is a handle for es_hdbscan_select / es_hdbscan_free. */
+ES_EXPORT int es_hdbscan_create_from_neighbors(const hdbscan_neighbors *nb, int min_samples, int algorithm,
+                                               hdbscan **out) {
+    es_error *err = es_api_begin();
+    hdbscan_tree_params p = hdbscan_tree_default_params();
+    p.min_samples = min_samples;
+    p.algorithm = (hdbscan_algorithm)algorithm;
+    return es_api_return(hdbscan_create_from_neighbors(nb, &p, out, err));
+}
+
+ES_EXPORT void es_hdbscan_neighbors_free(hdbscan_neighbors *nb) { hdbscan_neighbors_free(nb); }
+ES_EXPORT int es_hdbscan_neighbors_n_distinct(const hdbscan_neighbors *nb) { return hdbscan_neighbors_n_distinct(nb); }
+/* heap bytes held by the neighbours / by a tree and its last selection's results */
+ES_EXPORT double es_hdbscan_neighbors_bytes(const hdbscan_neighbors *nb) { return (double)hdbscan_neighbors_bytes(nb); }
+ES_EXPORT double es_hdbscan_bytes(const hdbscan *h) { return (double)hdbscan_bytes(h); }
 
 ES_EXPORT int es_hdbscan_n(const hdbscan *h) { return hdbscan_n(h); }
 ES_EXPORT int es_hdbscan_min_samples_used(const hdbscan *h) { return hdbscan_min_samples_used(h); }
@@ -69,5 +100,5 @@ ES_EXPORT int es_hdbscan_sqdist_check(const float *x, int dim, const int32_t *a,
 
 /* numpy's argsort, exposed for the tests (order_out: n int32). */
 ES_EXPORT void es_hdbscan_numpy_argsort(const double *v, int n, int32_t *order_out) {
-    hdbscan_numpy_argsort(v, n, order_out);
+    npsort_argsort_f64(v, n, order_out);
 }

@@ -22,6 +22,15 @@
  *      selection (allow_single_cluster, cluster_selection_epsilon, max_cluster_size), labels numbered
  *      in condensed-tree order, membership probabilities and GLOSH outlier scores.
  * Steps 1-3 depend only on min_samples and are kept in the handle; step 4 is O(n).
+ * Files: hdbscan_neighbors.c (duplicates, neighbour lists, core distances), hdbscan_mst.c (steps
+ * 1-2), npsort.c (numpy's argsort, step 3), hdbscan_tree.c (union-find labelling and step 4),
+ * hdbscan_kdtree.c (the kd-tree), hdbscan.c (this lifecycle).
+ *
+ * Duplicates. The kd-tree paths collapse exact copies to one point with a multiplicity: the core
+ * distances count every copy (0 once a point has min_samples copies), Borůvka and the core-ball graph
+ * run over distinct points, and Prim still adds every row one by one with the library's rules (copies
+ * share their key, so they join in row order). The spanning tree, its edge order and so the labels
+ * are the all-pairs ones, in O(n log n) however many copies there are. PRIMS alone works on all rows.
  *
  * Ties. Mutual reachability distances are very often equal (the max of two core distances), and the
  * order in which equal-weight merges happen decides some splits of the condensed tree. The library
@@ -51,7 +60,8 @@ typedef enum hdbscan_method {
 typedef enum hdbscan_algorithm {
     HDBSCAN_ALGORITHM_AUTO = 0,           /* PRIMS_KDTREE up to HDBSCAN_KDTREE_MAX_DIM dimensions, else PRIMS */
     HDBSCAN_ALGORITHM_PRIMS = 1,          /* the library's Prim over all pairs: O(n^2 d) */
-    HDBSCAN_ALGORITHM_BORUVKA_KDTREE = 2, /* Borůvka with kd-tree queries; ties by (weight, indices) */
+    HDBSCAN_ALGORITHM_BORUVKA_KDTREE = 2, /* Borůvka with neighbour lists and kd-tree queries; ties by
+                                             (weight, indices); a point's copies hang from its first row */
     HDBSCAN_ALGORITHM_PRIMS_KDTREE = 3    /* Borůvka, then the library's Prim on the core-ball graph:
                                              the same tree and edge order as PRIMS, near Borůvka's speed */
 } hdbscan_algorithm;
@@ -89,6 +99,40 @@ es_status hdbscan_select(hdbscan *h, const hdbscan_select_params *params, es_err
 
 void hdbscan_free(hdbscan *h);
 
+/* ---- many min_samples on one point set (the min_samples slider)
+ *
+ *     hdbscan_neighbors *nb = NULL;
+ *     hdbscan_neighbors_create(x, n, 2, 100, &nb, &err);                 // once: kd-tree + 100 neighbours
+ *     tp.min_samples = 7;  hdbscan_create_from_neighbors(nb, &tp, &h7, &err);   // then a tree per value
+ *     tp.min_samples = 30; hdbscan_create_from_neighbors(nb, &tp, &h30, &err);
+ *     hdbscan_neighbors_free(nb);                                          // the trees stay valid
+ *
+ * The trees are the ones hdbscan_create builds from the same points (the same core distances, the
+ * same spanning tree and edge order, so the same labels). */
+typedef struct hdbscan_neighbors hdbscan_neighbors;
+
+/* Collapses exact duplicates of x (n, dim) (row-major float32, every value finite; x is not kept),
+ * builds a kd-tree over the distinct points and keeps each one's k_max + 8 nearest other distinct
+ * points (k_max >= 1: the largest min_samples to be asked for). *out owns the result; free it with
+ * hdbscan_neighbors_free. Memory: 4 * (k_max + 8) bytes per distinct point plus the tree and 4 per row. */
+es_status hdbscan_neighbors_create(const float *x, int n, int dim, int k_max, hdbscan_neighbors **out,
+                                   es_error *err);
+void hdbscan_neighbors_free(hdbscan_neighbors *nb);
+int hdbscan_neighbors_n(const hdbscan_neighbors *nb);
+int hdbscan_neighbors_k_max(const hdbscan_neighbors *nb);
+int hdbscan_neighbors_n_distinct(const hdbscan_neighbors *nb);  /* points left after collapsing copies */
+size_t hdbscan_neighbors_bytes(const hdbscan_neighbors *nb);    /* heap memory it holds */
+
+/* As hdbscan_create on the points nb was made from, for params->min_samples (clamped to n - 1) up to
+ * k_max (else ES_ERR_ARG); params->leaf_size is the neighbours' (16). nb is only read and may be freed
+ * afterwards. *out is freed with hdbscan_free. */
+es_status hdbscan_create_from_neighbors(const hdbscan_neighbors *nb, const hdbscan_tree_params *params, hdbscan **out,
+                                        es_error *err);
+
+/* Heap memory held by h: the tree (core distances and single-linkage tree, 28 bytes per point) and
+ * the last selection's results (labels, probabilities, scores, condensed tree: about 40 more). */
+size_t hdbscan_bytes(const hdbscan *h);
+
 /* ---- what hdbscan_create computed (owned by h) */
 int hdbscan_n(const hdbscan *h);
 int hdbscan_min_samples_used(const hdbscan *h);       /* after clamping to n - 1 */
@@ -117,10 +161,5 @@ const int32_t *hdbscan_condensed_child_size(const hdbscan *h);
 /* (n_clusters) the condensed-tree node of each label, and its stability (excess of mass). */
 const int32_t *hdbscan_cluster_nodes(const hdbscan *h);
 const double *hdbscan_cluster_stabilities(const hdbscan *h);
-
-/* numpy's default argsort of doubles (introsort: median-of-3 quicksort, insertion sort below 17
- * elements, heapsort past the depth limit), reproduced step for step: order_out receives 0..n-1
- * permuted exactly as np.argsort(v) (kind='quicksort', without the AVX-512 dispatch) does. */
-void hdbscan_numpy_argsort(const double *v, int n, int32_t *order_out);
 
 #endif

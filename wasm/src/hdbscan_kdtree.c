@@ -10,22 +10,6 @@
 /* the distance shared by every HDBSCAN path (see hdbscan_sqdist.h) */
 static inline double sqdist_rows(const float *a, const float *b, int dim) { return hdbscan_sqdist_rows(a, b, dim); }
 
-double hdbscan_kdtree_sqdist(const hdbscan_kdtree *t, int a, int b) {
-    return sqdist_rows(t->pts + (size_t)a * t->dim, t->pts + (size_t)b * t->dim, t->dim);
-}
-
-double hdbscan_kdtree_box_sqdist(const hdbscan_kdtree *t, int node, const float *q) {
-    const float *lo = t->lo + (size_t)node * t->dim, *hi = t->hi + (size_t)node * t->dim;
-    double s = 0.0;
-    for (int k = 0; k < t->dim; k++) {
-        double v = q[k], d = 0.0;
-        if (v < lo[k]) d = (double)lo[k] - v;
-        else if (v > hi[k]) d = v - (double)hi[k];
-        s += d * d;
-    }
-    return s;
-}
-
 void hdbscan_kdtree_free(hdbscan_kdtree *t) {
     if (!t) return;
     free(t->index);
@@ -134,78 +118,71 @@ es_status hdbscan_kdtree_build(const float *x, int n, int dim, int leaf_size, hd
     return ES_OK;
 }
 
-/* max-heap of (sqdist, position) with k slots */
-static inline void heap_replace_top(double *hd, int32_t *hi, int k, double d, int32_t p) {
-    int i = 0;
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, big = i;
-        double bd = d;
-        if (l < k && hd[l] > bd) { big = l; bd = hd[l]; }
-        if (r < k && hd[r] > bd) { big = r; bd = hd[r]; }
-        if (big == i) break;
-        hd[i] = hd[big];
-        hi[i] = hi[big];
-        i = big;
-    }
-    hd[i] = d;
-    hi[i] = p;
-}
-
-static inline void heap_push(double *hd, int32_t *hi, int *cnt, double d, int32_t p) {
-    int i = (*cnt)++;
-    while (i > 0) {
-        int par = (i - 1) / 2;
-        if (hd[par] >= d) break;
-        hd[i] = hd[par];
-        hi[i] = hi[par];
-        i = par;
-    }
-    hd[i] = d;
-    hi[i] = p;
-}
-
-es_status hdbscan_kdtree_knn_all(const hdbscan_kdtree *t, int k, double *kth_sq_out, int32_t *nbr_out,
-                                 es_error *err) {
-    if (k < 1 || k > t->n) return es_fail(err, ES_ERR_ARG, "k = %d must be in 1..%d", k, t->n);
+/* The k nearest points of tree position p (itself included), nearest first, in (hd, hix): a sorted
+ * array, since most candidates are refused by one comparison with the k-th and an accepted one moves a
+ * few slots (cheaper than a heap's unpredictable branches for the k HDBSCAN asks for). Returns the
+ * number found (min(k, n)). stack_node / stack_d: 160 entries (see below). */
+static int knn_query(const hdbscan_kdtree *t, int p, int k, double *hd, int32_t *hix, int32_t *stack_node,
+                     double *stack_d) {
     int dim = t->dim;
-    double *hd = malloc((size_t)k * sizeof *hd);
-    int32_t *hix = malloc((size_t)k * sizeof *hix);
-    /* depth of a median-split tree is ~log2(n): 64 levels of (node) entries are plenty; two per level */
-    int32_t stack_node[160];
-    double stack_d[160];
+    const float *q = t->pts + (size_t)p * dim;
+    int cnt = 0, sp = 0;
+    stack_node[sp] = 0;
+    stack_d[sp++] = 0.0;
+    while (sp > 0) {
+        sp--;
+        int node = stack_node[sp];
+        double nd = stack_d[sp];
+        if (cnt == k && nd >= hd[k - 1]) continue; /* cannot make the k-th distance smaller */
+        if (t->left[node] < 0) {
+            for (int b = t->start[node]; b < t->end[node]; b++) {
+                double d = sqdist_rows(q, t->pts + (size_t)b * dim, dim);
+                if (cnt == k && !(d < hd[k - 1])) continue;
+                int i = cnt < k ? cnt++ : k - 1;
+                while (i > 0 && hd[i - 1] > d) {
+                    hd[i] = hd[i - 1];
+                    hix[i] = hix[i - 1];
+                    i--;
+                }
+                hd[i] = d;
+                hix[i] = b;
+            }
+            continue;
+        }
+        int l = t->left[node], r = t->right[node];
+        double dl = hdbscan_kdtree_box_sqdist(t, l, q), dr = hdbscan_kdtree_box_sqdist(t, r, q);
+        int near = l, far = r;
+        double dn = dl, df = dr;
+        if (dr < dl) { near = r; far = l; dn = dr; df = dl; }
+        if (!(cnt == k && df >= hd[k - 1])) { stack_node[sp] = far; stack_d[sp++] = df; }
+        if (!(cnt == k && dn >= hd[k - 1])) { stack_node[sp] = near; stack_d[sp++] = dn; }
+    }
+    return cnt;
+}
+
+/* depth of a median-split tree is ~log2(n): two stack entries per level, 160 are plenty */
+#define KNN_STACK 160
+
+es_status hdbscan_kdtree_knn_sorted(const hdbscan_kdtree *t, int k, int32_t *nbr_out, es_error *err) {
+    if (k < 0 || k > t->n - 1) return es_fail(err, ES_ERR_ARG, "k = %d must be in 0..%d", k, t->n - 1);
+    if (k == 0) return ES_OK;
+    int kk = k + 1; /* the point itself comes first */
+    double *hd = malloc((size_t)kk * sizeof *hd);
+    int32_t *hix = malloc((size_t)kk * sizeof *hix);
+    int32_t stack_node[KNN_STACK];
+    double stack_d[KNN_STACK];
     if (!hd || !hix) {
         free(hd);
         free(hix);
         return es_fail(err, ES_ERR_NOMEM, "out of memory for the neighbour search");
     }
     for (int p = 0; p < t->n; p++) {
-        const float *q = t->pts + (size_t)p * dim;
-        int cnt = 0, sp = 0;
-        stack_node[sp] = 0;
-        stack_d[sp++] = 0.0;
-        while (sp > 0) {
-            sp--;
-            int node = stack_node[sp];
-            double nd = stack_d[sp];
-            if (cnt == k && nd >= hd[0]) continue; /* cannot make the k-th distance smaller */
-            if (t->left[node] < 0) {
-                for (int b = t->start[node]; b < t->end[node]; b++) {
-                    double d = sqdist_rows(q, t->pts + (size_t)b * dim, dim);
-                    if (cnt < k) heap_push(hd, hix, &cnt, d, b);
-                    else if (d < hd[0]) heap_replace_top(hd, hix, k, d, b);
-                }
-                continue;
-            }
-            int l = t->left[node], r = t->right[node];
-            double dl = hdbscan_kdtree_box_sqdist(t, l, q), dr = hdbscan_kdtree_box_sqdist(t, r, q);
-            int near = l, far = r;
-            double dn = dl, df = dr;
-            if (dr < dl) { near = r; far = l; dn = dr; df = dl; }
-            if (!(cnt == k && df >= hd[0])) { stack_node[sp] = far; stack_d[sp++] = df; }
-            if (!(cnt == k && dn >= hd[0])) { stack_node[sp] = near; stack_d[sp++] = dn; }
-        }
-        kth_sq_out[p] = hd[0];
-        if (nbr_out) memcpy(nbr_out + (size_t)p * k, hix, (size_t)k * sizeof *hix);
+        knn_query(t, p, kk, hd, hix, stack_node, stack_d);
+        /* distinct points have distances > 0, so slot 0 is p itself (the caller passes distinct points) */
+        int32_t *row = nbr_out + (size_t)p * k;
+        int o = 0;
+        for (int j = 0; j < kk && o < k; j++)
+            if (hix[j] != p) row[o++] = hix[j];
     }
     free(hd);
     free(hix);

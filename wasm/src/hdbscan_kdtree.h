@@ -1,10 +1,10 @@
-/* hdbscan_kdtree.h — a KD-tree over low-dimensional float32 points, for HDBSCAN's core distances
- * (k nearest neighbours of every point) and its Borůvka minimum spanning tree.
+/* hdbscan_kdtree.h — a KD-tree over low-dimensional float32 points, for HDBSCAN's neighbour lists
+ * (k nearest neighbours of every point), core-ball searches and its Borůvka minimum spanning tree.
  *
  * Basic usage:
  *     hdbscan_kdtree t;
  *     if (hdbscan_kdtree_build(x, n, dim, 16, &t, err) != ES_OK) return ...;
- *     hdbscan_kdtree_knn_all(&t, k, kth_sq, nbr, err);   // per tree position
+ *     hdbscan_kdtree_knn_sorted(&t, k, nbr, err);         // per tree position, nearest first
  *     hdbscan_kdtree_free(&t);
  *
  * The tree keeps its own copy of the points in tree order (position p holds input row index[p]);
@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "hdbscan_sqdist.h"
 #include "status.h"
 
 typedef struct hdbscan_kdtree {
@@ -35,16 +36,26 @@ es_status hdbscan_kdtree_build(const float *x, int n, int dim, int leaf_size, hd
 void hdbscan_kdtree_free(hdbscan_kdtree *t);
 
 /* Squared distance between the points at tree positions a and b. */
-double hdbscan_kdtree_sqdist(const hdbscan_kdtree *t, int a, int b);
+static inline double hdbscan_kdtree_sqdist(const hdbscan_kdtree *t, int a, int b) {
+    return hdbscan_sqdist_rows(t->pts + (size_t)a * t->dim, t->pts + (size_t)b * t->dim, t->dim);
+}
 
 /* Squared distance from point q (dim floats) to the box of node `node` (0 inside). */
-double hdbscan_kdtree_box_sqdist(const hdbscan_kdtree *t, int node, const float *q);
+static inline double hdbscan_kdtree_box_sqdist(const hdbscan_kdtree *t, int node, const float *q) {
+    const float *lo = t->lo + (size_t)node * t->dim, *hi = t->hi + (size_t)node * t->dim;
+    double s = 0.0;
+    for (int k = 0; k < t->dim; k++) {
+        double v = q[k], d = 0.0;
+        if (v < lo[k]) d = (double)lo[k] - v;
+        else if (v > hi[k]) d = v - (double)hi[k];
+        s += d * d;
+    }
+    return s;
+}
 
-/* For every point (tree position p): kth_sq_out[p] = the k-th smallest squared distance from p to all
- * n points, the point itself included (so k = min_samples + 1 gives hdbscan's core distance, squared).
- * nbr_out, when not NULL, receives (n, k) tree positions: the k nearest (unordered, self included).
- * 1 <= k <= n. */
-es_status hdbscan_kdtree_knn_all(const hdbscan_kdtree *t, int k, double *kth_sq_out, int32_t *nbr_out,
-                                 es_error *err);
+/* For every point (tree position p): nbr_out (n, k) receives the tree positions of its k nearest OTHER
+ * points, nearest first (equal distances in a fixed order). The points must be distinct (no two at
+ * distance 0). 0 <= k <= n - 1. */
+es_status hdbscan_kdtree_knn_sorted(const hdbscan_kdtree *t, int k, int32_t *nbr_out, es_error *err);
 
 #endif

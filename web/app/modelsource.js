@@ -1,43 +1,19 @@
 // modelsource.js — where the page gets its model from, in this order:
 //   1. ?model=URL in the page address (a folder URL; used by tests and by workshops hosting their own copy);
 //   2. a folder next to the page: ./models/<name>/ or ../models/<name>/;
-//   3. the Hugging Face Hub, downloaded once with progress and kept in the browser's Cache API;
+//   3. the Hugging Face Hub, downloaded once with progress and kept in the browser's Cache API
+//      (web/lib/hub.js, which loadModel uses for Hub ids too);
 //   4. files the user picks (a folder, or several files).
 // Every source is a "folder" object ({name, read(file, {onProgress, signal}), readJson, has, size,
 // list}) as web/lib/folder.js defines, so the model loader reads files on demand whatever the source.
 
+import { readResponse } from '../lib/folder.js';
+
+export { HUB_REPO, HUB_BASE, HUB_APPROX_BYTES, hubModelCached, hubDownloadSize, hubFolder } from '../lib/hub.js';
+
 export const MODEL_NAME = 'all-MiniLM-L6-v2';
-export const HUB_REPO = 'sentence-transformers/all-MiniLM-L6-v2';
-export const HUB_BASE = `https://huggingface.co/${HUB_REPO}/resolve/main/`;
-// Size of the Hub's files when their size cannot be asked for (model.safetensors + the small files).
-export const HUB_APPROX_BYTES = 90_868_376 + 1_100_000;
-const CACHE_NAME = 'embedscape-models-v1';
 
 const decoder = new TextDecoder();
-
-async function readBody(res, onProgress, signal) {
-  const total = Number(res.headers.get('content-length')) || 0;
-  if (!res.body || !res.body.getReader) {
-    const b = new Uint8Array(await res.arrayBuffer());
-    onProgress?.({ loaded: b.length, total: b.length });
-    return b;
-  }
-  const reader = res.body.getReader();
-  const chunks = [];
-  let loaded = 0;
-  for (;;) {
-    if (signal?.aborted) { reader.cancel(); throw new DOMException('cancelled', 'AbortError'); }
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    onProgress?.({ loaded, total });
-  }
-  const out = new Uint8Array(loaded);
-  let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
-  return out;
-}
 
 function addReadJson(folder) {
   folder.readJson = async (f) => {
@@ -96,71 +72,7 @@ export function urlFolder(base) {
       const r = await fetch(url, { signal: opts.signal });
       if (r.status === 404 || r.status === 410) return null;
       if (!r.ok) throw new Error(`could not download ${url.href}: HTTP ${r.status}`);
-      return readBody(r, opts.onProgress, opts.signal);
-    },
-  });
-}
-
-async function openCache() {
-  try {
-    return typeof caches !== 'undefined' ? await caches.open(CACHE_NAME) : null;
-  } catch {
-    return null; // the Cache API is missing outside secure contexts
-  }
-}
-
-/** True when the Hub model is already in the browser's cache. */
-export async function hubModelCached(base = HUB_BASE) {
-  const cache = await openCache();
-  if (!cache) return false;
-  const [a, b] = await Promise.all([cache.match(base + 'config.json'), cache.match(base + 'model.safetensors')]);
-  return !!(a && b);
-}
-
-/**
- * What the Hub download will take: {bytes, reachable}. bytes is asked from the Hub, or an
- * approximation when it does not answer (reachable false: offline, or blocked).
- */
-export async function hubDownloadSize(base = HUB_BASE) {
-  try {
-    const r = await fetch(base + 'model.safetensors', { method: 'HEAD' });
-    const n = Number(r.headers.get('content-length'));
-    return { bytes: r.ok && n > 1e6 ? n + 1_100_000 : HUB_APPROX_BYTES, reachable: r.ok };
-  } catch {
-    return { bytes: HUB_APPROX_BYTES, reachable: false };
-  }
-}
-
-/** The Hub's folder, through the Cache API: each file is downloaded once, then read from the cache. */
-export function hubFolder(base = HUB_BASE) {
-  return addReadJson({
-    name: MODEL_NAME,
-    list: () => null,
-    has: async () => true,
-    size: async () => null,
-    read: async (f, opts = {}) => {
-      const url = base + f;
-      const cache = await openCache();
-      if (cache) {
-        const hit = await cache.match(url);
-        if (hit) return readBody(hit, opts.onProgress, opts.signal);
-      }
-      let r;
-      try {
-        r = await fetch(url, { signal: opts.signal });
-      } catch (e) {
-        if (e.name === 'AbortError') throw e;
-        throw new Error(`could not download ${url} (${e.message}) — are you offline?`);
-      }
-      if (r.status === 404) return null;
-      if (!r.ok) throw new Error(`could not download ${url}: HTTP ${r.status}`);
-      const bytes = await readBody(r, opts.onProgress, opts.signal);
-      if (cache) {
-        try {
-          await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) } }));
-        } catch { /* cache full or unavailable: the model still works this time */ }
-      }
-      return bytes;
+      return readResponse(r, opts.onProgress, opts.signal);
     },
   });
 }

@@ -35,8 +35,9 @@ export interface MapData {
 }
 
 /**
- * Checks a parsed map JSON and returns what the element draws, without loading the engine.
- * Throws an Error ("not an embedscape map: ...") naming the problem.
+ * Checks a parsed map JSON (with parseMapFile, the page's validator) and returns what the element
+ * draws, without loading the engine. Throws an EmbedscapeError naming the field and index
+ * ("map file: labels[17] must be an integer >= -1, got \"x\"").
  */
 export declare function readMap(m: unknown): MapData;
 
@@ -124,10 +125,10 @@ export interface EmbedscapeMapEventMap extends HTMLElementEventMap {
  * `<embedscape-map src="topics.map.json">`: a saved map with hover, zoom, pan, search, a legend of
  * clusters named by their keywords and a table alternative. Needs no model and no WebAssembly.
  *
- * Attributes (there are no matching properties: use setAttribute):
+ * Attributes, each also a property (`el.src = 'other.map.json'` loads another map):
  * - `src`: URL of the map JSON (relative to the page); changing it loads the new map
- * - `model`: optional URL of a model folder: shows a box to place a reader's text on the map,
- *   embedded live in the browser (the model loads only when first used)
+ * - `model`: optional URL of a model folder, or a Hugging Face Hub id: shows a box to place a
+ *   reader's text on the map, embedded live in the browser (the model loads only when first used)
  * - `theme`: `auto` (default, follows prefers-color-scheme) | `light` | `dark`
  * - `loading`: `lazy` (default: when scrolled near the viewport) | `eager`
  * - `label`: accessible name of the map (default "Map of N texts in K clusters")
@@ -136,6 +137,16 @@ export interface EmbedscapeMapEventMap extends HTMLElementEventMap {
  */
 export declare class EmbedscapeMap extends HTMLElement {
   static readonly observedAttributes: string[];
+  /** the src attribute, resolved against the document ('' without one) */
+  src: string;
+  /** the model attribute: a URL resolved against the document, or a Hub id as given ('' without one) */
+  model: string;
+  /** the theme attribute ('auto' when absent or unknown) */
+  theme: 'auto' | 'light' | 'dark';
+  /** the loading attribute ('lazy' when absent or unknown) */
+  loading: 'lazy' | 'eager';
+  /** the label attribute ('' for the default name) */
+  label: string;
   /** the map shown (null until loaded) */
   readonly map: MapData | null;
   /** the canvas view (null until a map is shown) */
@@ -146,7 +157,11 @@ export declare class EmbedscapeMap extends HTMLElement {
   search(query: string): number[];
   /** shows the whole map */
   fit(): void;
-  /** shows a map object (as saved by embedscape) without fetching anything; throws when it is not a map */
+  /**
+   * shows a map object (as saved by embedscape) without fetching anything; a bad one is refused: the
+   * reason is shown in place of the map, "embedscape-error" fires and the error is thrown (a later
+   * setMap or src change works as usual)
+   */
   setMap(json: MapFileData): void;
   connectedCallback(): void;
   disconnectedCallback(): void;

@@ -14,13 +14,18 @@
 //
 // Attributes:
 //   src      URL of the map JSON (relative to the page)
-//   model    optional: URL of a model folder; shows a box to place your own text on the map, embedded
-//            live in the reader's browser (loads embedscape.js and the model only when first used)
+//   model    optional: URL of a model folder, or a Hugging Face Hub id; shows a box to place your own
+//            text on the map, embedded live in the reader's browser (loads embedscape.js and the model
+//            only when first used)
 //   theme    auto (default: follows prefers-color-scheme) | light | dark
 //   loading  lazy (default: when scrolled near) | eager
 //   label    accessible name of the map (default: "Map of N texts in K clusters")
-// Properties and methods: .map (the map shown, parsed), .view (the MapView), setMap(json) (show a
-//   map object without fetching), search(query) → matching indices, fit(), reload().
+// A map file is checked by parseMapFile (web/lib/mapfile.js) as hostile input; a bad one shows its
+// reason in place of the map and the element stays usable.
+// Every attribute is also a property (el.src = 'other.map.json' loads another map; src and model read
+//   back resolved, as <img src> does). Properties and methods: .map (the map shown, parsed), .view (the
+//   MapView), setMap(json) (show a map object without fetching), search(query) → matching indices,
+//   fit(), reload().
 // Events: "embedscape-load" (detail {n, clusters}), "embedscape-error" (detail {message}),
 //   "embedscape-place" (detail {text, x, y, nearest}) after a reader's text was placed.
 //
@@ -28,8 +33,7 @@
 
 import { MapView } from '../lib/mapview.js';
 import { clusterColor, NOISE_COLOR } from '../lib/palette.js';
-
-const MAP_FORMAT = 'embedscape-map';
+import { parseMapFile } from '../lib/mapfile.js';
 
 const CSS = `
 :host {
@@ -125,44 +129,31 @@ const TEMPLATE = `
 </div>
 `;
 
-/** Checks a parsed map JSON (see web/lib/mapfile.js for the format) without loading the engine. */
+/**
+ * A map JSON (see web/lib/mapfile.js for the format) as the component draws it. The checks are
+ * parseMapFile's, the one validator of the page and the component (it loads no engine); here the
+ * cluster table is completed: sizes counted from the labels, labels it does not list added.
+ */
 export function readMap(m) {
-  const fail = (why) => { throw new Error(`not an embedscape map: ${why}`); };
-  if (!m || typeof m !== 'object') fail('expected a JSON object');
-  if (m.format !== MAP_FORMAT) fail(`"format" is ${JSON.stringify(m.format)}, expected "${MAP_FORMAT}"`);
-  if (m.version !== 1) fail(`version ${m.version} is not supported`);
-  for (const k of ['texts', 'x', 'y', 'labels']) if (!Array.isArray(m[k])) fail(`"${k}" must be an array`);
-  const n = m.texts.length;
-  for (const k of ['x', 'y', 'labels', 'probabilities']) {
-    if (m[k] !== undefined && (!Array.isArray(m[k]) || m[k].length !== n)) fail(`"${k}" must have ${n} entries`);
-  }
-  const data = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(m.x[i]) || !Number.isFinite(m.y[i])) fail(`point ${i} has no finite x/y`);
-    data[2 * i] = m.x[i];
-    data[2 * i + 1] = m.y[i];
-  }
-  const labels = Int32Array.from(m.labels, (v) => (Number.isInteger(v) && v >= -1 ? v : fail('labels must be integers >= -1')));
+  const p = parseMapFile(m);
+  const labels = p.labelsArray;
   const sizes = new Map();
   for (const l of labels) if (l >= 0) sizes.set(l, (sizes.get(l) ?? 0) + 1);
-  // the cluster table of the file, completed with any label it does not list
-  const byLabel = new Map();
-  for (const c of Array.isArray(m.clusters) ? m.clusters : []) {
-    if (c && Number.isInteger(c.label) && c.label >= 0) byLabel.set(c.label, { label: c.label, size: sizes.get(c.label) ?? 0, keywords: Array.isArray(c.keywords) ? c.keywords.filter((k) => k && typeof k.word === 'string') : [] });
-  }
+  const byLabel = new Map(p.clusters.map((c) => [c.label, { label: c.label, size: sizes.get(c.label) ?? 0, keywords: c.keywords }]));
   for (const [l, size] of sizes) if (!byLabel.has(l)) byLabel.set(l, { label: l, size, keywords: [] });
   const clusters = [...byLabel.values()].filter((c) => c.size > 0).sort((a, b) => b.size - a.size || a.label - b.label);
+  const given = typeof m === 'string' ? p : m;
   return {
-    n,
-    texts: m.texts.map((t) => String(t)),
-    xy: { data, n, dim: 2 },
+    n: p.n,
+    texts: p.texts,
+    xy: p.xy,
     labels,
-    probabilities: Array.isArray(m.probabilities) ? Float32Array.from(m.probabilities, (p) => (Number.isFinite(p) ? p : 1)) : null,
+    probabilities: given.probabilities !== undefined ? Float32Array.from(p.probabilities) : null,
     clusters,
     noise: labels.reduce((s, l) => s + (l < 0 ? 1 : 0), 0),
-    model: typeof m.model === 'string' ? m.model : null,
-    params: m.params ?? {},
-    source: m,
+    model: p.model ?? null,
+    params: p.params,
+    source: given,
   };
 }
 
@@ -187,7 +178,7 @@ export class EmbedscapeMap extends HTMLElement {
       root: $('.root'), bar: $('.bar'), search: $('.bar input'), count: $('.count'), body: $('.body'),
       stage: $('.stage'), canvas: $('canvas'), tip: $('.tip'), pin: $('.pin'), table: $('.table'),
       legend: $('.legend'), tableBtn: $('[data-act="table"]'), status: $('.status'),
-      live: $('.live'), liveInput: $('.live input'), liveOut: $('.live output'),
+      live: $('.live'), liveInput: $('.live input'), liveOut: $('.live output'), slot: $('.status slot'),
     };
     this.map = null;
     this.view = null;
@@ -195,7 +186,7 @@ export class EmbedscapeMap extends HTMLElement {
     this._loadedSrc = null;
     this._abort = null;
     this._activeCluster = null;
-    this._live = null; // {model, vectors} once the model attribute is used
+    this._live = null; // {model, session} once the model attribute is used
     this._pinAt = null;
 
     this._el.bar.addEventListener('click', (e) => {
@@ -258,12 +249,37 @@ export class EmbedscapeMap extends HTMLElement {
     else if (name === 'label' && this.map) this._describe();
   }
 
+  // ------------------------------------------------------------------ attributes as properties (as <img src> does)
+
+  /** The map JSON's URL, resolved against the document ('' without a src attribute). */
+  get src() { return this._url('src'); }
+  set src(v) { this.setAttribute('src', v); }
+  /** The model folder's URL (or Hub id), resolved like src; '' without a model attribute. */
+  get model() { return this._url('model'); }
+  set model(v) { this.setAttribute('model', v); }
+  /** 'auto' (default), 'light' or 'dark'. */
+  get theme() { const t = this.getAttribute('theme'); return t === 'light' || t === 'dark' ? t : 'auto'; }
+  set theme(v) { this.setAttribute('theme', v); }
+  /** 'lazy' (default) or 'eager'. */
+  get loading() { return this.getAttribute('loading') === 'eager' ? 'eager' : 'lazy'; }
+  set loading(v) { this.setAttribute('loading', v); }
+  /** The accessible name given ('' for the default one). */
+  get label() { return this.getAttribute('label') ?? ''; }
+  set label(v) { this.setAttribute('label', v); }
+
+  _url(name) {
+    const v = this.getAttribute(name);
+    if (v === null) return '';
+    if (name === 'model' && /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/.test(v)) return v; // a Hub id
+    try { return new URL(v, this.ownerDocument?.baseURI ?? location.href).href; } catch { return v; }
+  }
+
   /** Loads `src` again. */
   reload() { this._loadedSrc = null; return this._maybeLoad(); }
 
   /** Highlights the texts containing `query`; returns their indices. */
   search(query) {
-    if (!this.view) return [];
+    if (!this.view || !this.map) return [];
     this._activeCluster = null;
     this._syncLegend();
     const hits = this.view.search(query);
@@ -272,13 +288,19 @@ export class EmbedscapeMap extends HTMLElement {
   }
 
   /** Shows the whole map. */
-  fit() { this.view?.fitView(); }
+  fit() { if (this.map) this.view?.fitView(); }
 
-  /** Shows a map object (as saved by embedscape) without fetching anything. */
+  /**
+   * Shows a map object (as saved by embedscape) without fetching anything. A bad map is refused:
+   * the reader sees why (in place of the map), "embedscape-error" fires, and the error is thrown;
+   * a later setMap or src change shows the next map as usual.
+   */
   setMap(json) {
     this._abort?.abort();
     this._loadedSrc = this.getAttribute('src');
-    this._render(readMap(json));
+    let map;
+    try { map = readMap(json); } catch (e) { this._fail(e); throw e; }
+    this._render(map);
   }
 
   // ------------------------------------------------------------------------------------------ loading
@@ -307,9 +329,23 @@ export class EmbedscapeMap extends HTMLElement {
       this._render(readMap(json));
     } catch (e) {
       if (ac.signal.aborted) return;
-      this._setStatus(`Map not available: ${e.message}`, 'error');
-      this.dispatchEvent(new CustomEvent('embedscape-error', { detail: { message: e.message }, bubbles: true, composed: true }));
+      this._fail(e);
     }
+  }
+
+  /** Shows why there is no map (in place of the previous one) and tells the page. */
+  _fail(e) {
+    this.map = null;
+    this._live = null;
+    this._pinAt = null;
+    const el = this._el;
+    el.bar.hidden = true;
+    el.body.hidden = true;
+    el.live.hidden = true;
+    el.pin.hidden = true;
+    this._hideTip();
+    this._setStatus(`Map not available: ${e.message}`, 'error');
+    this.dispatchEvent(new CustomEvent('embedscape-error', { detail: { message: e.message }, bubbles: true, composed: true }));
   }
 
   _setStatus(text, kind = 'info') {
@@ -317,7 +353,9 @@ export class EmbedscapeMap extends HTMLElement {
     s.hidden = false;
     s.dataset.kind = kind;
     s.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    // an error replaces the element's own fallback content; loading again brings it back
     if (kind === 'error') s.textContent = text;
+    else if (!s.contains(this._el.slot)) s.replaceChildren(this._el.slot);
   }
 
   _render(map) {
@@ -328,7 +366,7 @@ export class EmbedscapeMap extends HTMLElement {
     el.body.hidden = false;
     el.live.hidden = !this.getAttribute('model');
     el.pin.hidden = true;
-    this._live = null;
+    this._dropLive();
     this._activeCluster = null;
     if (!this.view) {
       this.view = new MapView(el.canvas, {
@@ -444,7 +482,7 @@ export class EmbedscapeMap extends HTMLElement {
   }
 
   _toggleCluster(label) {
-    if (!this.view) return;
+    if (!this.view || !this.map) return;
     this._activeCluster = this._activeCluster === label ? null : label;
     this._el.search.value = '';
     if (this._activeCluster === null) {
@@ -468,6 +506,7 @@ export class EmbedscapeMap extends HTMLElement {
   _showTip(hit) {
     const tip = this._el.tip;
     const m = this.map;
+    if (!m) return;
     const c = m.clusters.find((k) => k.label === hit.label);
     tip.textContent = '';
     const text = hit.text ?? '';
@@ -523,7 +562,7 @@ export class EmbedscapeMap extends HTMLElement {
   async _placeText(text) {
     text = text.trim();
     const out = this._el.liveOut;
-    const modelUrl = this.getAttribute('model');
+    const modelUrl = this.model;
     if (!text || !modelUrl || !this.map) return;
     const button = this._el.live.querySelector('button');
     button.disabled = true;
@@ -531,16 +570,21 @@ export class EmbedscapeMap extends HTMLElement {
       if (!this._live) {
         out.textContent = 'Loading the model…';
         const api = await import('../embedscape.js');
-        const model = await api.loadModel(new URL(modelUrl, this.ownerDocument?.baseURI ?? location.href).href, { pool: workerPool(api) });
+        const model = await api.loadModel(modelUrl);
         out.textContent = `Embedding the ${this.map.n} texts of the map (once)…`;
-        const vectors = await model.embed(this.map.texts, {
-          onProgress: (p) => { if (p?.total) out.textContent = `Embedding the texts of the map: ${Math.floor((100 * p.done) / p.total)}%`; },
+        // the map's texts are embedded into a session: their vectors stay in its worker, where the
+        // nearest texts of a reader's sentence are found
+        const session = await api.createSession({ model });
+        session.setTexts(this.map.texts);
+        await session.run({
+          until: 'vectors',
+          onProgress: (p) => { if (p.status === 'embed' && p.total) out.textContent = `Embedding the texts of the map: ${Math.floor((100 * p.done) / p.total)}%`; },
         });
-        this._live = { model, vectors: normalizeRows(vectors) };
+        this._live = { model, session };
       }
-      const { model, vectors } = this._live;
-      const q = normalizeRows(await model.embed([text]));
-      const near = nearest(vectors, q.data, 5, this.map.texts);
+      const { model, session } = this._live;
+      const q = await model.embed(text);
+      const near = (await session.similar(q.data, 5)).map(({ index, score }) => ({ index, sim: score, text: this.map.texts[index] }));
       // where UMAP would start a new point: a mean of its nearest neighbours' positions, weighted by
       // a kernel on their similarity so that the closest ones dominate (an exact match lands on itself)
       let sx = 0, sy = 0, sw = 0;
@@ -560,6 +604,14 @@ export class EmbedscapeMap extends HTMLElement {
     }
   }
 
+  /** Frees the session and model of live placement (a new map needs its texts embedded again). */
+  _dropLive() {
+    const live = this._live;
+    this._live = null;
+    live?.session.dispose().catch(() => {});
+    live?.model.dispose().catch(() => {});
+  }
+
   _placePin() {
     const pin = this._el.pin;
     if (!this._pinAt || !this.view) { pin.hidden = true; return; }
@@ -568,45 +620,6 @@ export class EmbedscapeMap extends HTMLElement {
     pin.style.top = `${y}px`;
     pin.hidden = false;
   }
-}
-
-let crossOriginPool = null;
-
-/**
- * The worker pool for live embedding. Browsers start workers only from the page's own origin, so
- * when this component is served from elsewhere (a CDN), each worker starts from a same-origin Blob
- * that imports the real worker module (which the CDN serves with CORS, as module scripts need).
- */
-function workerPool(api) {
-  const workerUrl = new URL('../worker.js', import.meta.url);
-  if (typeof location === 'undefined' || workerUrl.origin === location.origin) return undefined; // the shared pool
-  if (!crossOriginPool) {
-    const blob = new Blob([`import ${JSON.stringify(workerUrl.href)};\n`], { type: 'text/javascript' });
-    crossOriginPool = new api.WorkerPool({ workerUrl: URL.createObjectURL(blob) });
-  }
-  return crossOriginPool;
-}
-
-function normalizeRows(m) {
-  const out = new Float32Array(m.data.length);
-  for (let i = 0; i < m.n; i++) {
-    let s = 0;
-    for (let k = 0; k < m.dim; k++) s += m.data[i * m.dim + k] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let k = 0; k < m.dim; k++) out[i * m.dim + k] = m.data[i * m.dim + k] * inv;
-  }
-  return { data: out, n: m.n, dim: m.dim };
-}
-
-function nearest(vectors, q, k, texts) {
-  const sims = [];
-  for (let i = 0; i < vectors.n; i++) {
-    let s = 0;
-    for (let d = 0; d < vectors.dim; d++) s += vectors.data[i * vectors.dim + d] * q[d];
-    sims.push(s);
-  }
-  const idx = sims.map((_, i) => i).sort((a, b) => sims[b] - sims[a] || a - b).slice(0, k);
-  return idx.map((i) => ({ index: i, sim: sims[i], text: texts[i] }));
 }
 
 if (typeof customElements !== 'undefined' && !customElements.get('embedscape-map')) {

@@ -2,13 +2,13 @@
 // where Chromium allows neither ES modules nor fetch()). It lets the unchanged page code work there:
 //   * fetch() of a file the handout embeds (the model, the sample sets) is answered from memory;
 //     files the handout does not have are refused as they would be on file://;
-//   * `new Worker(<the page's worker.js>)` starts a classic worker from a Blob made of the engine and
-//     the bundled worker code instead (a file:// page cannot start a worker from a file);
+//   * `new Worker(<the page's worker/worker.js>)` starts a classic worker from a Blob of the single-file
+//     worker instead (a file:// page cannot start a worker from a file);
 //   * the page is pointed at the embedded model (its ?model= parameter), unless one is given.
 // The build (build-handout.mjs) fills window.EMBEDSCAPE_HANDOUT before this script runs:
 //   {files: {path: base64}, types: {path: mime}, model: 'models/<name>/' | null,
 //    lazy: {script: 'js/model.js', files: {path: {size, type}}} | null (files loaded on first read),
-//    engineSource: string, workerSource: string}
+//    workerSource: string (the single-file worker: engine + worker code)}
 (function () {
   'use strict';
   var H = window.EMBEDSCAPE_HANDOUT;
@@ -97,12 +97,11 @@
   var workerUrl = null;
   function workerBlobUrl() {
     if (!workerUrl) {
-      var prelude = 'var __bundleBase = ' + JSON.stringify(document.baseURI) + ';\n';
-      workerUrl = URL.createObjectURL(new Blob([prelude, H.engineSource, '\n;\n', H.workerSource], { type: 'text/javascript' }));
+      workerUrl = URL.createObjectURL(new Blob([H.workerSource], { type: 'text/javascript' }));
     }
     return workerUrl;
   }
-  var pageWorker = new URL('worker.js', root).href;
+  var pageWorker = new URL('worker/worker.js', root).href;
   var RealWorker = window.Worker;
   if (RealWorker) {
     var HandoutWorker = function (url, opts) {
@@ -113,21 +112,6 @@
     HandoutWorker.prototype = RealWorker.prototype;
     window.Worker = HandoutWorker;
   }
-
-  /** The engine in the page itself (rarely needed: heavy work runs in the workers). */
-  H.loadEngine = function () {
-    if (typeof window.createEngineModule === 'function') return Promise.resolve(window.createEngineModule);
-    if (!H.enginePromise) {
-      H.enginePromise = new Promise(function (resolve, reject) {
-        var s = document.createElement('script');
-        s.src = URL.createObjectURL(new Blob([H.engineSource], { type: 'text/javascript' }));
-        s.onload = function () { resolve(window.createEngineModule); };
-        s.onerror = function () { reject(new Error('the engine could not be started in the page')); };
-        document.head.appendChild(s);
-      });
-    }
-    return H.enginePromise;
-  };
 
   // Point the page at the embedded model unless the address names one.
   if (H.model && !/[?&]model=/.test(location.search)) {

@@ -9,8 +9,9 @@
 // Chromium refuses ES modules and fetch() on file:// pages, so:
 //   * the page's modules (web/index.html → web/app/main.js → …) are bundled into one classic script
 //     (bundle.mjs); web/engine/engine.mjs is replaced by a shim over the classic engine build;
-//   * the worker (web/worker.js and its imports) is bundled too and started from a Blob made of the
-//     classic engine (web/engine/engine.classic.js, wasm inlined) followed by that bundle;
+//   * the worker is the single-file worker of web/worker/build-inline.mjs (the classic engine,
+//     web/engine/engine.classic.js, wasm inlined, followed by web/worker/worker.js bundled), started
+//     from a Blob;
 //   * the model files and sample sets are embedded as base64 in classic scripts, and adapter.js
 //     answers the page's fetch() calls for them from memory (the model's script, tens of MB, is only
 //     loaded when the page first reads a model file, so the page is usable at once).
@@ -21,15 +22,17 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import '../lib/platform.node.js';
 import { bundle } from './bundle.mjs';
+import { inlineWorkerSource } from '../worker/build-inline.mjs';
 import { makeZip } from './zip.mjs';
+import { MODEL_FILES } from '../lib/modelfiles.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const WEB = path.join(ROOT, 'web');
 
-const MODEL_FILES = ['config.json', 'tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json',
-  'modules.json', 'sentence_bert_config.json', '1_Pooling/config.json', 'model.safetensors'];
+const NOTICES = 'THIRD_PARTY_NOTICES.txt';
 const TYPES = { '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.csv': 'text/csv; charset=utf-8',
   '.jsonl': 'text/plain; charset=utf-8', '.safetensors': 'application/octet-stream' };
 
@@ -121,7 +124,7 @@ async function resolveModel(o) {
     const defaults = {};
     for (const opt of convert.options ?? []) if (opt.default !== undefined) defaults[opt.name.replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = opt.default;
     await convert.run({ ...defaults, model: dir, dtype: o.dtype, output: out }, { stdout: process.stdout, stderr: process.stderr });
-    const { getDefaultPool } = await import('../lib/pool.js');
+    const { getDefaultPool } = await import('../embedscape.node.js');
     getDefaultPool().dispose();
     dir = out;
     name = `${name}-${o.dtype}`;
@@ -143,10 +146,15 @@ export async function buildHandout(o) {
   });
   if (/<script\s+type=["']module["']/i.test(html)) throw new BuildError('web/index.html has an inline module script; the handout bundler only follows <script type="module" src>');
   if (!entries.length) throw new BuildError('web/index.html has no <script type="module" src=…> to bundle');
-  const replace = { 'web/engine/engine.mjs': await readFile(path.join(HERE, 'engine-shim.js'), 'utf8') };
+  // the page never loads the engine; its workers are the single-file worker (inline.js's source),
+  // started from a Blob by adapter.js, so the bundle needs neither
+  const replace = {
+    'web/engine/engine.mjs': await readFile(path.join(HERE, 'engine-shim.js'), 'utf8'),
+    'web/worker/inline.js': 'export default (self.EMBEDSCAPE_HANDOUT && self.EMBEDSCAPE_HANDOUT.workerSource) || null;\n',
+  };
   // EMBEDSCAPE_MODULES: a promise of the bundled modules by id (for tests and curious attendees' consoles)
   const app = await bundle(entries, { root: ROOT, base: 'web/', replace, exportAs: 'EMBEDSCAPE_MODULES' });
-  const worker = await bundle(['web/worker.js'], { root: ROOT, base: 'web/', replace });
+  const worker = await inlineWorkerSource();
 
   // 2. the folder
   await rm(o.out, { recursive: true, force: true });
@@ -176,7 +184,10 @@ export async function buildHandout(o) {
     }
   }
 
-  const engineSource = await readFile(engineFile, 'utf8');
+  // the licences: embedscape's, and the notices of the third-party code compiled into the engine
+  await put('LICENSE.txt', await readFile(path.join(ROOT, 'LICENSE')));
+  if (!written.has(NOTICES)) await put(NOTICES, await readFile(path.join(WEB, NOTICES)));
+
   const samples = [];
   const samplesDir = path.join(WEB, 'samples');
   if (existsSync(samplesDir)) for (const f of await listFiles(samplesDir)) samples.push([`samples/${f}`, await readFile(path.join(samplesDir, f))]);
@@ -205,7 +216,6 @@ export async function buildHandout(o) {
     'window.EMBEDSCAPE_HANDOUT = window.EMBEDSCAPE_HANDOUT || { files: {}, types: {} };',
     `window.EMBEDSCAPE_HANDOUT.model = ${JSON.stringify(model ? `models/${model.name}/` : null)};`,
     `window.EMBEDSCAPE_HANDOUT.lazy = ${JSON.stringify(model ? lazy : null)};`,
-    `window.EMBEDSCAPE_HANDOUT.engineSource = ${JSON.stringify(engineSource)};`,
     `window.EMBEDSCAPE_HANDOUT.workerSource = ${JSON.stringify(worker.code)};`,
     '',
   ].join('\n');
@@ -224,7 +234,10 @@ export async function buildHandout(o) {
     'Open index.html (double-click it). Everything runs inside your browser, without internet:',
     'the page, the WebAssembly engine, the sample texts' + (model ? ` and the language model (${model.name}).` : '.'),
     model ? '' : 'No model is inside this copy: the page asks you to choose a model folder (see models/README.md of the project).',
-    'Tested in Chromium. Nothing you paste leaves your computer.',
+    'Tested in Chromium and Firefox. Nothing you paste leaves your computer.',
+    '',
+    `Licences: LICENSE.txt (embedscape, MIT) and ${NOTICES} (the code compiled into the engine).`,
+    model ? `The model inside (${model.name}) comes under its own licence: see its model card.` : '',
     '',
   ].join('\n'));
 

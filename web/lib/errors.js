@@ -12,14 +12,25 @@ export class EmbedscapeError extends Error {
   }
 }
 
-/** Raised when an AbortSignal stops long work. */
-export class AbortError extends Error {
-  constructor(message = 'cancelled') {
-    super(message);
-    this.name = 'AbortError';
-  }
-}
-
+/** Engine status codes (wasm/src/status.h); EmbedscapeError.status holds one of them. */
 export const STATUS = Object.freeze({
   OK: 0, NOMEM: 1, ARG: 2, FORMAT: 3, MODEL: 4, NUMERIC: 5, CANCELLED: 6, INTERNAL: 7,
 });
+
+/**
+ * What a cancelled call rejects with: the signal's own reason (as fetch() and the DOM do), else a
+ * DOMException named AbortError.
+ * @param {AbortSignal} [signal] @param {string} [message]
+ */
+export function abortError(signal, message = 'This operation was aborted') {
+  if (signal?.aborted && signal.reason !== undefined) return signal.reason;
+  return new DOMException(message, 'AbortError');
+}
+
+/** True for what abortError() makes (and any error named AbortError). */
+export const isAbortError = (e) => !!e && (e.name === 'AbortError' || e.name === 'TimeoutError');
+
+/** Throws abortError(signal) when the signal has fired. */
+export function throwIfAborted(signal) {
+  if (signal?.aborted) throw abortError(signal);
+}

@@ -8,36 +8,31 @@
 //   const config = await f.readJson('config.json');          // object, or null when absent
 //   const weights = await f.read('model.safetensors', { onProgress: ({loaded, total}) => … });
 
-import { EmbedscapeError } from './errors.js';
+import { EmbedscapeError, abortError } from './errors.js';
+import { platform } from './platform.js';
+import { toBytes } from './bytes.js';
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+export { TOKENIZER_FILES, BERT_FILES, MODEL_FILES } from './modelfiles.js';
 
-/** The files a sentence-transformers folder may hold, in the order a loader wants them. */
-export const MODEL_FILES = [
-  'config.json', 'modules.json', 'sentence_bert_config.json', '1_Pooling/config.json',
-  'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'model.safetensors',
-];
 
-function toBytes(v) {
-  if (v instanceof Uint8Array) return v;
-  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (v instanceof ArrayBuffer) return new Uint8Array(v);
-  return null;
-}
-
-/** Reads a Response body with byte progress. */
-async function readResponse(res, onProgress) {
+/** Reads a Response body with byte progress; a fired signal stops it (rejecting with signal.reason). */
+export async function readResponse(res, onProgress, signal) {
   const total = Number(res.headers.get('content-length')) || 0;
-  if (!onProgress || !res.body || !res.body.getReader) return new Uint8Array(await res.arrayBuffer());
+  if (!res.body || !res.body.getReader) {
+    const b = new Uint8Array(await res.arrayBuffer());
+    onProgress?.({ loaded: b.length, total: b.length });
+    return b;
+  }
   const reader = res.body.getReader();
   const chunks = [];
   let loaded = 0;
   for (;;) {
+    if (signal?.aborted) { reader.cancel().catch(() => {}); throw abortError(signal); }
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
     loaded += value.length;
-    onProgress({ loaded, total });
+    onProgress?.({ loaded, total });
   }
   const out = new Uint8Array(loaded);
   let o = 0;
@@ -67,10 +62,10 @@ export function openFolder(source) {
   if (source && typeof source === 'object' && !(source instanceof URL) && source.files) folder = memoryFolder(source);
   else if (source instanceof URL || (typeof source === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(source))) {
     const url = new URL(String(source));
-    if (isNode && url.protocol === 'file:') folder = nodeFolder(decodeURIComponent(url.pathname));
+    if (platform().fs && url.protocol === 'file:') folder = nodeFolder(decodeURIComponent(url.pathname));
     else folder = urlFolder(url);
   } else if (typeof source === 'string') {
-    folder = isNode ? nodeFolder(source) : urlFolder(new URL(source, globalThis.location?.href));
+    folder = platform().fs ? nodeFolder(source) : urlFolder(new URL(source, globalThis.location?.href));
   } else {
     throw new EmbedscapeError('model source must be a folder path, a URL, or {files: {...}}');
   }
@@ -104,15 +99,13 @@ function memoryFolder({ files, name }) {
     size: async (f) => {
       const v = map.get(f);
       if (v == null) return null;
-      return typeof Blob !== 'undefined' && v instanceof Blob ? v.size : toBytes(v)?.length ?? null;
+      return typeof Blob !== 'undefined' && v instanceof Blob ? v.size : toBytes(v, f).length;
     },
     read: async (f) => {
       const v = map.get(f);
       if (v == null) return null;
       if (typeof Blob !== 'undefined' && v instanceof Blob) return new Uint8Array(await v.arrayBuffer());
-      const b = toBytes(v);
-      if (!b) throw new EmbedscapeError(`file ${f}: expected bytes or a Blob`);
-      return b;
+      return toBytes(v, f);
     },
   };
 }
@@ -143,34 +136,34 @@ function urlFolder(url) {
       const r = await fetchFile(f, { signal: opts.signal });
       if (r.status === 404 || r.status === 410) return null;
       if (!r.ok) throw new EmbedscapeError(`could not download ${new URL(f, base).href}: HTTP ${r.status}`);
-      return readResponse(r, opts.onProgress);
+      return readResponse(r, opts.onProgress, opts.signal);
     },
   };
 }
 
+/** A folder on disk (Node.js: platform().fs). */
 function nodeFolder(dir) {
-  let fs = null, path = null;
-  const load = async () => {
-    if (!fs) { fs = await import('node:fs/promises'); path = await import('node:path'); }
-  };
+  const fs = platform().fs;
+  const file = (f) => fs.join(dir, f);
   return {
     name: baseName(dir),
+    path: dir,
     list: () => null,
-    has: async (f) => { await load(); try { await fs.access(path.join(dir, f)); return true; } catch { return false; } },
-    size: async (f) => { await load(); try { return (await fs.stat(path.join(dir, f))).size; } catch { return null; } },
+    has: async (f) => { try { return (await fs.stat(file(f))).isFile(); } catch { return false; } },
+    size: async (f) => { try { return (await fs.stat(file(f))).size; } catch { return null; } },
     read: async (f, opts = {}) => {
-      await load();
       try {
-        const b = await fs.readFile(path.join(dir, f));
+        const b = await fs.readFile(file(f));
         opts.onProgress?.({ loaded: b.length, total: b.length });
         return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
       } catch (e) {
         if (e.code === 'ENOENT') {
-          try { await fs.access(dir); } catch { throw new EmbedscapeError(`model folder not found: ${dir}`); }
+          try { await fs.stat(dir); } catch { throw new EmbedscapeError(`model folder not found: ${dir}`); }
           return null;
         }
-        if (e.code === 'EISDIR') throw new EmbedscapeError(`${path.join(dir, f)} is a folder, not a file`);
-        throw e;
+        if (e.code === 'EISDIR') throw new EmbedscapeError(`${file(f)} is a folder, not a file`);
+        if (e.code === 'EACCES' || e.code === 'EPERM') throw new EmbedscapeError(`${file(f)}: permission denied`);
+        throw new EmbedscapeError(`${file(f)} could not be read: ${e.message}`, { cause: e });
       }
     },
   };

@@ -22,7 +22,8 @@ export function splitLines(text) {
 /** Parses one CSV record stream (RFC 4180: quotes, doubled quotes, newlines inside quotes). */
 export function parseCsv(text) {
   const rows = [];
-  let row = [], field = '', i = 0, quoted = false;
+  // started: the current field was opened by a quote, so `""` alone on the last line is a row
+  let row = [], field = '', i = 0, quoted = false, started = false;
   while (i < text.length) {
     const c = text[i];
     if (quoted) {
@@ -32,16 +33,16 @@ export function parseCsv(text) {
       }
       field += c; i++; continue;
     }
-    if (c === '"' && field === '') { quoted = true; i++; continue; }
-    if (c === ',') { row.push(field); field = ''; i++; continue; }
+    if (c === '"' && field === '' && !started) { quoted = true; started = true; i++; continue; }
+    if (c === ',') { row.push(field); field = ''; started = false; i++; continue; }
     if (c === '\n' || c === '\r') {
-      row.push(field); rows.push(row); row = []; field = '';
+      row.push(field); rows.push(row); row = []; field = ''; started = false;
       i += (c === '\r' && text[i + 1] === '\n') ? 2 : 1;
       continue;
     }
     field += c; i++;
   }
-  if (field !== '' || row.length) { row.push(field); rows.push(row); }
+  if (field !== '' || started || row.length) { row.push(field); rows.push(row); }
   return rows;
 }
 
@@ -80,6 +81,125 @@ export function parseTexts(bytes, name = 'input.txt') {
     return rows.map((r) => r[0] ?? '').filter((t) => t !== '');
   }
   return splitLines(text);
+}
+
+// ---------------------------------------------------------------------------------------------- tables
+
+/** Header names that say "this is the text" (checked in this order, case-insensitive). */
+const TEXT_NAMES = ['text', 'texts', 'sentence', 'content', 'body', 'message', 'description', 'comment', 'review', 'abstract', 'question', 'title', 'summary'];
+
+/** A number as written in a cell ("12", "-3.5", "1e3", " 7 "), else null. */
+function cellNumber(s) {
+  if (typeof s === 'number') return Number.isFinite(s) ? s : null;
+  if (typeof s !== 'string') return null;
+  const t = s.trim();
+  if (!t || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return null;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : null;
+}
+
+/** The field that holds the texts: a conventional name, else the one with the longest non-numeric values. */
+function guessTextField(fields) {
+  for (const want of TEXT_NAMES) {
+    const f = fields.find((c) => c.name.trim().toLowerCase() === want);
+    if (f) return f.name;
+  }
+  let best = null, bestLen = -1;
+  for (const f of fields) {
+    let len = 0, k = 0, numeric = 0;
+    for (let i = 0; i < f.values.length && k < 500; i++) {
+      const v = f.values[i];
+      if (v === null || v === '') continue;
+      k++;
+      if (typeof v === 'number' || cellNumber(v) !== null) numeric++;
+      len += String(v).length;
+    }
+    if (!k || numeric === k) continue;
+    if (len / k > bestLen) { bestLen = len / k; best = f.name; }
+  }
+  return best ?? fields[0]?.name ?? null;
+}
+
+/**
+ * Reads every column of a table file: .csv (a header row, RFC 4180) or .jsonl / .ndjson (one object
+ * per line; nested values are kept as their JSON text). Other files are one text per line.
+ *   {kind: 'csv'|'jsonl'|'lines', fields: [{name, values: (string|number|boolean|null)[]}], textField}
+ * textField: the column chosen to embed ("text" or another usual name, else the column with the
+ * longest non-numeric values). tableColumns() then splits it into texts and the other columns.
+ * @param {Uint8Array} bytes @param {string} name file name (for the extension and messages)
+ */
+export function parseTable(bytes, name = 'input.txt') {
+  const text = decodeUtf8(bytes);
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) {
+    const rows = [];
+    const lines = splitLines(text);
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].trim() === '') continue;
+      let obj;
+      try { obj = JSON.parse(lines[i]); } catch (e) { throw new EmbedscapeError(`${name}: line ${i + 1} is not valid JSON (${e.message})`); }
+      if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new EmbedscapeError(`${name}: line ${i + 1} is not a JSON object`);
+      rows.push(obj);
+    }
+    const names = [];
+    const seen = new Set();
+    for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) { seen.add(k); names.push(k); }
+    const fields = names.map((k) => ({
+      name: k,
+      values: rows.map((r) => {
+        const v = r[k];
+        if (v === undefined || v === null) return null;
+        if (typeof v === 'object') return JSON.stringify(v);
+        return v;
+      }),
+    }));
+    return { kind: 'jsonl', fields, textField: guessTextField(fields) };
+  }
+  if (lower.endsWith('.csv')) {
+    const rows = parseCsv(text);
+    if (!rows.length) return { kind: 'csv', fields: [], textField: null };
+    const head = rows[0].map((h, k) => h.trim() || `column ${k + 1}`);
+    // the same name twice gets a number, so every column can be told apart
+    const names = head.map((h, k) => (head.indexOf(h) === k ? h : `${h} (${k + 1})`));
+    const width = Math.max(...rows.map((r) => r.length));
+    while (names.length < width) names.push(`column ${names.length + 1}`);
+    const body = rows.slice(1).filter((r) => !(r.length === 1 && r[0] === ''));
+    const fields = names.map((nm, k) => ({ name: nm, values: body.map((r) => (r[k] === undefined || r[k] === '' ? null : r[k])) }));
+    return { kind: 'csv', fields, textField: guessTextField(fields) };
+  }
+  const lines = splitLines(text);
+  return { kind: 'lines', fields: [{ name: 'text', values: lines }], textField: 'text' };
+}
+
+/**
+ * The texts of a table (its textField; rows without a text are left out) and its other columns,
+ * typed: a column whose every value is a number (or empty) is 'number', else 'string'.
+ * @returns {{texts: string[], columns: {name: string, type: 'number'|'string', values: (number|string|null)[]}[], rows: number[]}}
+ *   rows: the table row of each text
+ */
+export function tableColumns(table, textField = table.textField) {
+  const tf = table.fields.find((f) => f.name === textField);
+  if (!tf) throw new EmbedscapeError(`the table has no column "${textField}"`);
+  const rows = [];
+  const texts = [];
+  tf.values.forEach((v, i) => {
+    if (v === null || v === undefined) return;
+    const s = String(v);
+    if (s.trim() === '') return;
+    rows.push(i);
+    texts.push(s);
+  });
+  const columns = [];
+  for (const f of table.fields) {
+    if (f.name === textField) continue;
+    const vals = rows.map((i) => f.values[i] ?? null);
+    const nums = vals.map((v) => (v === null ? null : typeof v === 'boolean' ? null : cellNumber(v)));
+    const numeric = vals.every((v, i) => v === null || nums[i] !== null) && vals.some((v) => v !== null);
+    columns.push(numeric
+      ? { name: f.name, type: 'number', values: nums }
+      : { name: f.name, type: 'string', values: vals.map((v) => (v === null ? null : String(v))) });
+  }
+  return { texts, columns, rows };
 }
 
 // ---------------------------------------------------------------------------------------------- .npy

@@ -12,10 +12,18 @@
 // of two or more word characters (letters, digits, underscore: the token pattern (?u)\b\w\w+\b), minus
 // an English stop-word list. Pure JavaScript: it is small and needs no engine.
 //
-//   clusterKeywords(texts, labels, { topN: 8 })
+//   clusterKeywords(texts, labels, { topN: 8 })   // default 10; unknown options are errors
 //     -> [{ label: 0, size: 12, keywords: [{ word: 'rain', score: 0.41 }, ...] }, ...]
 
 import { EmbedscapeError } from './errors.js';
+import { KEYWORDS_OPTIONS, checkOptions } from './options.js';
+
+const KEYWORD_CALL = {
+  ...KEYWORDS_OPTIONS,
+  stopWords: { type: 'any', default: 'english', help: "'english', an array or Set of words, or null for none" },
+  bm25Weighting: { type: 'bool', default: false, help: "BERTopic's ClassTfidfTransformer bm25_weighting" },
+  reduceFrequentWords: { type: 'bool', default: false, help: "BERTopic's ClassTfidfTransformer reduce_frequent_words" },
+};
 
 /** Common English function words (articles, pronouns, auxiliaries, prepositions, conjunctions,
  * quantifiers, frequent adverbs) that carry no topic. */
@@ -68,7 +76,7 @@ function stopSet(stopWords) {
  * @param {string[]} texts
  * @param {ArrayLike<number>} labels one per text; -1 = noise (counted in the IDF, not reported)
  * @param {{topN?: number, stopWords?: 'english'|string[]|Set<string>|null, bm25Weighting?: boolean,
- *   reduceFrequentWords?: boolean}} [opts] topN keywords per cluster (default 8); bm25Weighting and
+ *   reduceFrequentWords?: boolean}} [opts] topN keywords per cluster (default 10, as the session's); bm25Weighting and
  *   reduceFrequentWords are BERTopic's ClassTfidfTransformer options of the same names
  * @returns {{label: number, size: number, keywords: {word: string, score: number}[]}[]} clusters by label
  */
@@ -77,9 +85,9 @@ export function clusterKeywords(texts, labels, opts = {}) {
   if (!labels || labels.length !== texts.length) {
     throw new EmbedscapeError(`labels must have one entry per text (${texts.length}), got ${labels?.length ?? 0}`);
   }
-  const topN = opts.topN ?? 8;
-  if (!Number.isInteger(topN) || topN < 0) throw new EmbedscapeError(`topN must be a whole number >= 0, got ${topN}`);
-  const stop = stopSet(opts.stopWords);
+  const o = checkOptions(KEYWORD_CALL, opts, 'clusterKeywords', null);
+  const topN = o.topN;
+  const stop = stopSet(o.stopWords);
 
   // one bag of words per class
   const classes = new Map(); // label -> {size, counts: Map<word, n>, total}
@@ -105,7 +113,7 @@ export function clusterKeywords(texts, labels, opts = {}) {
   const avg = Math.trunc(sumTotals / classes.size);
   const idf = new Map();
   for (const [w, f] of freq) {
-    idf.set(w, opts.bm25Weighting ? Math.log(1 + (avg - f + 0.5) / (f + 0.5)) : Math.log(avg / f + 1));
+    idf.set(w, o.bm25Weighting ? Math.log(1 + (avg - f + 0.5) / (f + 0.5)) : Math.log(avg / f + 1));
   }
 
   const out = [];
@@ -114,7 +122,7 @@ export function clusterKeywords(texts, labels, opts = {}) {
     const scored = [];
     for (const [w, k] of c.counts) {
       let tf = k / c.total;
-      if (opts.reduceFrequentWords) tf = Math.sqrt(tf);
+      if (o.reduceFrequentWords) tf = Math.sqrt(tf);
       const score = tf * idf.get(w);
       if (score > 0) scored.push({ word: w, score });
     }
@@ -125,4 +133,3 @@ export function clusterKeywords(texts, labels, opts = {}) {
   return out;
 }
 
-export const keywordsOps = {};

@@ -7,7 +7,7 @@
 //   checkOptions(HDBSCAN_OPTIONS, { min_cluster_size: 3 }, 'hdbscan');
 //     -> EmbedscapeError: hdbscan: unknown option 'min_cluster_size' (did you mean 'minClusterSize'?)
 //
-// Spec fields: type 'int' | 'number' | 'choice' | 'bool' | 'string'; default (undefined = "decided
+// Spec fields: type 'int' | 'number' | 'choice' | 'bool' | 'string' | 'function' | 'object' | 'any'; default (undefined = "decided
 // later", e.g. nEpochs from n); min / max (inclusive; exclusiveMin for "> min"); choices; help; cli
 // (false = not a command-line option); nullable (null accepted and kept, meaning "automatic").
 
@@ -119,6 +119,8 @@ export function checkValue(name, s, v) {
     case 'object':
       if (!v || typeof v !== 'object') bad('an object');
       return v;
+    case 'any': // checked where it is used
+      return v;
     default:
       throw new EmbedscapeError(`${name}: unknown option type ${s.type}`);
   }
@@ -158,4 +160,25 @@ export function pick(schema, o) {
   const out = {};
   for (const k of Object.keys(schema)) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+/**
+ * The command-line form of a schema: one entry per option, in schema order, for the CLI's option
+ * tables and --help: {name: 'min-cluster-size', key: 'minClusterSize', ...the spec, help}.
+ * Options marked cli: false are left out unless listed in `include`; `only` keeps just those keys.
+ * In the help texts, the camelCase name of an option becomes its --kebab-case spelling (or its
+ * default, for an option the command line does not have); `prefix` goes before every help text.
+ * @param {Record<string, object>} schema
+ * @param {{only?: string[], include?: string[], exclude?: string[], prefix?: string, help?: Record<string, string>}} [o]
+ */
+export function cliOptions(schema, { only, include = [], exclude = [], prefix = '', help = {} } = {}) {
+  const keys = Object.keys(schema).filter((k) => (only ? only.includes(k) : schema[k].cli !== false || include.includes(k)) && !exclude.includes(k));
+  const word = (k) => (keys.includes(k) ? `--${kebabCase(k)}` : schema[k].default !== undefined && schema[k].default !== null ? String(schema[k].default) : k);
+  // only camelCase names: plain words such as 'seed' or 'spread' read as words
+  const camel = Object.keys(schema).filter((k) => /[A-Z]/.test(k));
+  const names = camel.length ? new RegExp(`\\b(${camel.join('|')})\\b`, 'g') : /$^/g;
+  return keys.map((k) => Object.freeze({
+    ...schema[k], name: kebabCase(k), key: k,
+    help: prefix + (help[k] ?? schema[k].help).replace(names, (m) => word(m)),
+  }));
 }

@@ -1,172 +1,61 @@
 // similarity.js — cosine similarity between embedding rows (scikit-learn's cosine_similarity: rows
-// L2-normalised, a zero row is 0-similar to everything), computed by the engine's SIMD kernels.
+// L2-normalised, a zero row is 0-similar to everything), main side: each call sends the matrix to one
+// worker and runs the engine's SIMD kernels there. For repeated questions about the same vectors use a
+// session (createSession), which keeps them in its worker. The worker side is web/worker/similarity.js.
 //
-// Public: cosineSimilarity(matrix) -> Float32Array (n*n); similarityTo(matrix, queryIndex | queryVector)
-// -> Float32Array (n); topK(matrix, queryIndex | queryVector, k) -> [{index, score}] best first (a
-// query given by index leaves itself out); topKAll(matrix, k) -> one such list per row. All run in
-// the worker pool ({pool, signal}).
-// Engine-level (in-process, with an Engine): similarityMatrixWith, similarityToWith, topKWith, topKAllWith.
+//   cosineSimilarity(x) -> Float32Array (n*n);  similarityTo(x, query) -> Float32Array (n)
+//   topK(x, query, k) -> [{index, score}] best first (a query given by row index leaves itself out)
+//   topKAll(x, k) -> one such list per row
+// x: a Matrix, number[][] or typed-array rows; query: a row index or a vector of dim numbers.
 
-import { EmbedscapeError } from './engine.js';
+import { EmbedscapeError } from './errors.js';
 import { getDefaultPool } from './pool.js';
+import { OP } from './protocol.js';
+import { RUN_OPTIONS, checkOptions } from './options.js';
+import { toMatrix } from './matrix.js';
 
-/** Validates a Matrix {data: Float32Array, n, dim} and returns it. */
-function checkMatrix(m, what = 'matrix') {
-  if (!m || !(m.data instanceof Float32Array)) throw new EmbedscapeError(`${what} must be {data: Float32Array, n, dim}`);
-  const { n, dim } = m;
-  if (!Number.isInteger(n) || !Number.isInteger(dim) || n < 0 || dim < 1 || m.data.length !== n * dim) {
-    throw new EmbedscapeError(`${what}: data has ${m.data.length} values, which is not n (${n}) x dim (${dim})`);
-  }
-  return m;
-}
+const CALL = { pool: RUN_OPTIONS.pool, signal: RUN_OPTIONS.signal };
 
-function queryVector(matrix, query) {
+function checkQuery(m, query) {
   if (typeof query === 'number') {
-    if (!Number.isInteger(query) || query < 0 || query >= matrix.n) {
-      throw new EmbedscapeError(`query index ${query} is out of range (0..${matrix.n - 1})`);
-    }
-    return { vec: matrix.data.subarray(query * matrix.dim, (query + 1) * matrix.dim), exclude: query };
+    if (!Number.isInteger(query) || query < 0 || query >= m.n) throw new EmbedscapeError(`query index ${query} is out of range (0..${m.n - 1})`);
+    return query;
   }
-  const vec = query instanceof Float32Array ? query : ArrayBuffer.isView(query) || Array.isArray(query) ? Float32Array.from(query) : null;
-  if (!vec || vec.length !== matrix.dim) throw new EmbedscapeError(`query vector must have ${matrix.dim} numbers`);
-  return { vec, exclude: -1 };
+  if (!query || typeof query.length !== 'number' || query.length !== m.dim) throw new EmbedscapeError(`query vector must have ${m.dim} numbers`);
+  return query instanceof Float32Array ? query : Float32Array.from(query);
 }
 
-/** In-process: n*n cosine similarities. @param {import('./engine.js').Engine} engine */
-export function similarityMatrixWith(engine, matrix) {
-  const { n, dim, data } = checkMatrix(matrix);
-  return engine.scoped((alloc, copy) => {
-    const x = copy(data);
-    const out = alloc(4 * n * n);
-    engine.call('es_similarity_matrix', x, n, dim, out);
-    return engine.readF32(out, n * n);
-  });
-}
-
-/** In-process: similarity of a query (row index or vector) to every row. */
-export function similarityToWith(engine, matrix, query) {
-  const { n, dim, data } = checkMatrix(matrix);
-  const { vec } = queryVector(matrix, query);
-  return engine.scoped((alloc, copy) => {
-    const x = copy(data);
-    const q = copy(vec);
-    const out = alloc(4 * Math.max(1, n));
-    engine.call('es_similarity_to', x, n, dim, q, out);
-    return engine.readF32(out, n);
-  });
-}
-
-/** In-process: the k most similar rows, best first; a query given by index leaves itself out. */
-export function topKWith(engine, matrix, query, k) {
-  const { n, dim, data } = checkMatrix(matrix);
+function checkK(k) {
   if (!Number.isInteger(k) || k < 0) throw new EmbedscapeError(`k must be a whole number >= 0, got ${k}`);
-  const { vec, exclude } = queryVector(matrix, query);
-  k = Math.min(k, n);
-  return engine.scoped((alloc, copy) => {
-    const x = copy(data);
-    const q = copy(vec);
-    const idx = alloc(4 * Math.max(1, k));
-    const score = alloc(4 * Math.max(1, k));
-    const cnt = alloc(4);
-    engine.call('es_similarity_top_k', x, n, dim, q, exclude, k, idx, score, cnt);
-    const got = engine.getI32(cnt);
-    const I = engine.readI32(idx, got);
-    const S = engine.readF32(score, got);
-    return Array.from(I, (index, r) => ({ index, score: S[r] }));
-  });
+  return k;
 }
 
-/** In-process: topKWith for every row (each row leaves itself out): an array of n lists. */
-export function topKAllWith(engine, matrix, k) {
-  const { n, dim, data } = checkMatrix(matrix);
-  if (!Number.isInteger(k) || k < 0) throw new EmbedscapeError(`k must be a whole number >= 0, got ${k}`);
-  k = Math.min(k, n);
-  return engine.scoped((alloc, copy) => {
-    const x = copy(data);
-    const idx = alloc(4 * Math.max(1, k));
-    const score = alloc(4 * Math.max(1, k));
-    const cnt = alloc(4);
-    const out = [];
-    for (let i = 0; i < n; i++) {
-      engine.call('es_similarity_top_k', x, n, dim, x + 4 * i * dim, i, k, idx, score, cnt);
-      const got = engine.getI32(cnt);
-      const I = engine.readI32(idx, got);
-      const S = engine.readF32(score, got);
-      out.push(Array.from(I, (index, r) => ({ index, score: S[r] })));
-    }
-    return out;
-  });
+const send = (m) => ({ data: m.data, n: m.n, dim: m.dim });
+
+/** Cosine similarity of every pair of rows: n*n, row-major, symmetric. */
+export async function cosineSimilarity(x, opts = {}) {
+  const o = checkOptions({}, opts, 'cosineSimilarity', CALL);
+  const m = toMatrix(x, 'cosineSimilarity: x', { minRows: 0 });
+  return (o.pool ?? getDefaultPool()).run(OP.SIMILARITY_MATRIX, { matrix: send(m) }, { signal: o.signal });
 }
 
-/** The largest relative difference between the SIMD kernels and their scalar twins (tests). */
-export function kernelSelfTestWith(engine) {
-  return engine.scoped((alloc) => {
-    const out = alloc(4);
-    engine.call('es_similarity_kernel_selftest', out);
-    return engine.getF32(out);
-  });
+/** Cosine similarity of one query (a row index or a vector) to every row: Float32Array (n). */
+export async function similarityTo(x, query, opts = {}) {
+  const o = checkOptions({}, opts, 'similarityTo', CALL);
+  const m = toMatrix(x, 'similarityTo: x', { minRows: 0 });
+  return (o.pool ?? getDefaultPool()).run(OP.SIMILARITY_TO, { matrix: send(m), query: checkQuery(m, query) }, { signal: o.signal });
 }
 
-function plain(m) { return { data: m.data, n: m.n, dim: m.dim }; }
-
-/**
- * Cosine similarity of every pair of rows.
- * @param {{data: Float32Array, n: number, dim: number}} matrix
- * @param {{pool?: import('./pool.js').WorkerPool, signal?: AbortSignal}} [opts]
- * @returns {Promise<Float32Array>} n*n, row-major, symmetric
- */
-export async function cosineSimilarity(matrix, opts = {}) {
-  checkMatrix(matrix);
-  const pool = opts.pool ?? getDefaultPool();
-  return pool.run('similarity.matrix', { matrix: plain(matrix) }, { signal: opts.signal });
+/** The k rows most similar to a query, best first (ties: lower index first). */
+export async function topK(x, query, k, opts = {}) {
+  const o = checkOptions({}, opts, 'topK', CALL);
+  const m = toMatrix(x, 'topK: x', { minRows: 0 });
+  return (o.pool ?? getDefaultPool()).run(OP.SIMILARITY_TOP_K, { matrix: send(m), query: checkQuery(m, query), k: checkK(k) }, { signal: o.signal });
 }
 
-/**
- * Cosine similarity of one query to every row.
- * @param {{data: Float32Array, n: number, dim: number}} matrix
- * @param {number | Float32Array | number[]} query a row index or a vector of length dim
- * @returns {Promise<Float32Array>} n
- */
-export async function similarityTo(matrix, query, opts = {}) {
-  checkMatrix(matrix);
-  queryVector(matrix, query);
-  const pool = opts.pool ?? getDefaultPool();
-  return pool.run('similarity.to', { matrix: plain(matrix), query }, { signal: opts.signal });
+/** topK for every row at once (each row leaves itself out). */
+export async function topKAll(x, k, opts = {}) {
+  const o = checkOptions({}, opts, 'topKAll', CALL);
+  const m = toMatrix(x, 'topKAll: x', { minRows: 0 });
+  return (o.pool ?? getDefaultPool()).run(OP.SIMILARITY_TOP_K_ALL, { matrix: send(m), k: checkK(k) }, { signal: o.signal });
 }
-
-/**
- * The k rows most similar to a query, best first (ties: lower index first). A query given by row
- * index is left out of its own list.
- * @returns {Promise<{index: number, score: number}[]>}
- */
-export async function topK(matrix, query, k, opts = {}) {
-  checkMatrix(matrix);
-  queryVector(matrix, query);
-  const pool = opts.pool ?? getDefaultPool();
-  return pool.run('similarity.topK', { matrix: plain(matrix), query, k }, { signal: opts.signal });
-}
-
-/**
- * topK for every row at once (each row leaves itself out).
- * @returns {Promise<{index: number, score: number}[][]>}
- */
-export async function topKAll(matrix, k, opts = {}) {
-  checkMatrix(matrix);
-  const pool = opts.pool ?? getDefaultPool();
-  return pool.run('similarity.topKAll', { matrix: plain(matrix), k }, { signal: opts.signal });
-}
-
-export const similarityOps = {
-  'similarity.matrix': async (ctx, { matrix }) => {
-    const r = similarityMatrixWith(ctx.engine, matrix);
-    return { result: r, transfer: [r.buffer] };
-  },
-  'similarity.to': async (ctx, { matrix, query }) => {
-    const r = similarityToWith(ctx.engine, matrix, query);
-    return { result: r, transfer: [r.buffer] };
-  },
-  'similarity.topK': async (ctx, { matrix, query, k }) => topKWith(ctx.engine, matrix, query, k),
-  'similarity.topKAll': async (ctx, { matrix, k }) => topKAllWith(ctx.engine, matrix, k),
-  'similarity.selftest': async (ctx) => kernelSelfTestWith(ctx.engine),
-};
-

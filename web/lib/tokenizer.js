@@ -1,149 +1,29 @@
 // tokenizer.js — the BERT WordPiece tokenizer of a model folder (the engine's C tokenizer, exact to
-// Hugging Face's tokenizers). Tokenizing is fast enough to run in-process: no worker pool involved.
+// Hugging Face's tokenizers), main side: it lives in one worker of a pool; calls are async.
 //
-//   import { loadTokenizer } from './embedscape.js';
+//   import { loadTokenizer } from 'embedscape';
 //   const tok = await loadTokenizer('models/all-MiniLM-L6-v2/');
-//   tok.encode('The sun is shining');                  // Int32Array [101, 1996, 3103, 2003, 9716, 102]
-//   const { ids, lengths } = tok.encodeBatch(texts);   // all ids concatenated + one length per text
+//   await tok.encode('The sun is shining');                // Int32Array [101, 1996, 3103, 2003, 9716, 102]
+//   const { ids, lengths } = await tok.encodeBatch(texts); // all ids back to back + one length per text
+//   await tok.dispose();
 //
-// maxLength everywhere (a number, or {maxLength}): undefined/null/-1 = the model's own (sentence_bert_config.json max_seq_length,
-// else tokenizer_config.json model_max_length), 0 = no truncation, N = at most N ids with [CLS]/[SEP].
+// maxLength (an option of encode/encodeBatch): undefined = the model's own (sentence_bert_config.json
+// max_seq_length, else tokenizer_config.json model_max_length), 0 = no truncation, N = at most N ids
+// with [CLS]/[SEP]. The worker side is web/worker/tokenizer.js.
 
-import { createEngine, EmbedscapeError } from './engine.js';
-import { openFolder } from './folder.js';
+import { EmbedscapeError } from './errors.js';
+import { TOKENIZER_FILES } from './folder.js';
+import { openModelSource } from './hub.js';
+import { getDefaultPool } from './pool.js';
+import { OP } from './protocol.js';
+import { RUN_OPTIONS, checkOptions, INT_MAX } from './options.js';
+import { checkTexts, HUB_OPTIONS } from './model.js';
 
-/** The files a tokenizer is built from, by name in the model folder. */
-export const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'sentence_bert_config.json', 'special_tokens_map.json'];
+let nextId = 1;
 
-const encoder = new TextEncoder();
-
-function toBytes(v, name) {
-  if (v == null) return null;
-  if (v instanceof Uint8Array) return v;
-  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (v instanceof ArrayBuffer) return new Uint8Array(v);
-  if (typeof v === 'string') return encoder.encode(v);
-  throw new EmbedscapeError(`${name}: expected bytes (Uint8Array/ArrayBuffer) or a string`);
-}
-
-function checkMaxLength(maxLength) {
-  if (maxLength && typeof maxLength === 'object') maxLength = maxLength.maxLength; // {maxLength} works too
-  if (maxLength === undefined || maxLength === null) return -1;
-  if (!Number.isInteger(maxLength) || maxLength < -1 || maxLength > 0x7fffffff) {
-    throw new EmbedscapeError(`maxLength must be a whole number >= 0 (0 = no truncation), got ${maxLength}`);
-  }
-  return maxLength;
-}
-
-/**
- * @typedef {object} Tokenizer
- * @property {number} ptr the engine's tokenizer handle
- * @property {import('./engine.js').Engine} engine
- * @property {number} maxLength the model's maximum length in ids (0 = none)
- * @property {number} vocabSize
- * @property {number} nSpecial ids the model adds around each text ([CLS] and [SEP]: 2)
- * @property {(text: string, maxLength?: number|{maxLength?: number}) => Int32Array} encode
- * @property {(texts: string[], maxLength?: number|{maxLength?: number}) => {ids: Int32Array, lengths: Int32Array}} encodeBatch
- * @property {(token: string) => number} tokenToId -1 when the token is not in the vocabulary
- * @property {() => void} free releases the engine memory (the tokenizer is unusable afterwards)
- */
-
-/**
- * Builds a tokenizer inside an engine from the bytes of the model folder's files (any subset of
- * TOKENIZER_FILES; tokenizer.json or vocab.txt is required).
- * @param {import('./engine.js').Engine} engine
- * @param {Record<string, Uint8Array|ArrayBuffer|string|null|undefined>} files
- * @returns {Tokenizer}
- */
-export function createTokenizer(engine, files) {
-  if (!files || typeof files !== 'object') throw new EmbedscapeError('createTokenizer: files must be an object {name: bytes}');
-  const bytes = TOKENIZER_FILES.map((name) => toBytes(files[name], name));
-  if (!bytes[0] && !bytes[1]) throw new EmbedscapeError('the model folder has neither tokenizer.json nor vocab.txt');
-  let ptr = 0;
-  engine.scoped((alloc, copy) => {
-    const args = [];
-    for (const b of bytes) {
-      if (b) args.push(copy(b), b.length);
-      else args.push(0, 0);
-    }
-    const out = alloc(4);
-    engine.u32[out >>> 2] = 0;
-    engine.call('es_tokenizer_create', ...args, out);
-    ptr = engine.getU32(out);
-  });
-  const maxLength = engine.raw('es_tokenizer_max_length', ptr);
-  const vocabSize = engine.raw('es_tokenizer_vocab_size', ptr);
-  const nSpecial = engine.raw('es_tokenizer_n_special', ptr);
-  let freed = false;
-  const live = () => {
-    if (freed) throw new EmbedscapeError('this tokenizer has been freed');
-  };
-
-  /** Encodes many texts with one copy in and one copy out. */
-  function encodeBatch(texts, maxLength) {
-    live();
-    if (!Array.isArray(texts)) throw new EmbedscapeError('encodeBatch: texts must be an array of strings');
-    const ml = checkMaxLength(maxLength);
-    const n = texts.length;
-    let cap = 0;
-    for (let i = 0; i < n; i++) {
-      const t = texts[i];
-      if (typeof t !== 'string') throw new EmbedscapeError(`encodeBatch: text ${i} is not a string`);
-      cap += t.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 code unit
-    }
-    return engine.scoped((alloc) => {
-      const textPtr = alloc(cap);
-      const lensPtr = alloc(4 * n);
-      const outPtr = alloc(4 * n);
-      const heap = engine.u8; // no allocation happens until the call below: the view stays valid
-      const lens = engine.i32.subarray(lensPtr >>> 2, (lensPtr >>> 2) + n);
-      let off = 0;
-      for (let i = 0; i < n; i++) {
-        const t = texts[i];
-        if (t.length === 0) { lens[i] = 0; continue; }
-        const { written } = encoder.encodeInto(t, heap.subarray(textPtr + off, textPtr + cap));
-        lens[i] = written;
-        off += written;
-      }
-      engine.call('es_tokenizer_encode_batch', ptr, textPtr, lensPtr, n, ml, outPtr);
-      const lengths = engine.readI32(outPtr, n);
-      const idsPtr = engine.raw('es_tokenizer_batch_ids', ptr) >>> 0;
-      const count = engine.raw('es_tokenizer_batch_count', ptr);
-      return { ids: engine.readI32(idsPtr, count), lengths };
-    });
-  }
-
-  return {
-    ptr,
-    engine,
-    maxLength,
-    vocabSize,
-    nSpecial,
-    encode(text, maxLength) {
-      if (typeof text !== 'string') throw new EmbedscapeError('encode: text must be a string');
-      return encodeBatch([text], maxLength).ids;
-    },
-    encodeBatch,
-    tokenToId(token) {
-      live();
-      return engine.scoped((alloc) => {
-        const b = encoder.encode(String(token));
-        const p = alloc(b.length);
-        engine.u8.set(b, p);
-        return engine.raw('es_tokenizer_token_to_id', ptr, p, b.length);
-      });
-    },
-    free() {
-      if (freed) return;
-      freed = true;
-      engine.raw('es_tokenizer_free', ptr);
-    },
-  };
-}
-
-/** Reads the tokenizer files of a folder: {name: Uint8Array} (vocab.txt only without tokenizer.json). */
-export async function readTokenizerFiles(source) {
-  const folder = openFolder(source);
+/** Reads the tokenizer files of a folder: {name, files: {file: Uint8Array}} (vocab.txt only without tokenizer.json). */
+export async function readTokenizerFiles(source, opts = {}) {
+  const folder = await openModelSource(source, opts);
   const files = {};
   for (const name of TOKENIZER_FILES) {
     if (name === 'vocab.txt' && files['tokenizer.json']) continue;
@@ -153,40 +33,59 @@ export async function readTokenizerFiles(source) {
   if (!files['tokenizer.json'] && !files['vocab.txt']) {
     throw new EmbedscapeError(`${folder.name}: no tokenizer.json or vocab.txt in the model folder`);
   }
-  return files;
+  return { name: folder.name, files };
 }
+
+const ENCODE_OPTIONS = { maxLength: { type: 'int', min: 0, max: INT_MAX, help: 'at most this many ids per text ([CLS]/[SEP] included); 0 = no truncation' } };
 
 /**
- * Loads the tokenizer of a model folder.
- * @param {string|URL|{files: Record<string, Uint8Array|ArrayBuffer|Blob>}} source a folder path (Node), a URL, or files in memory
- * @param {{engine?: import('./engine.js').Engine}} [opts] an engine to build it in (default: a new one)
- * @returns {Promise<Tokenizer>}
+ * Loads the tokenizer of a model folder into one worker.
+ * @param {string|URL|object} source a folder path (Node), a URL, files in memory, or a Hub id (only the tokenizer files are downloaded)
+ * @param {{pool?: import('./pool.js').WorkerPool, signal?: AbortSignal}} [opts]
  */
 export async function loadTokenizer(source, opts = {}) {
-  const folder = openFolder(source);
-  const files = await readTokenizerFiles(folder);
-  const engine = opts.engine ?? await createEngine();
+  const o = checkOptions(HUB_OPTIONS, opts, 'loadTokenizer', { pool: RUN_OPTIONS.pool, signal: RUN_OPTIONS.signal });
+  const pool = o.pool ?? getDefaultPool();
+  const { name, files } = await readTokenizerFiles(source, o);
+  await pool.start();
+  const worker = nextId % pool.size;
+  const id = `t${nextId++}`;
+  let info;
   try {
-    return createTokenizer(engine, files);
+    info = await pool.run(OP.TOKENIZER_LOAD, { id, files }, { worker, signal: o.signal });
   } catch (e) {
-    if (e instanceof EmbedscapeError) throw new EmbedscapeError(`model folder ${folder.name}: ${e.message}`, { status: e.status });
-    throw e;
+    throw new EmbedscapeError(`model folder ${name}: ${e.message}`, { status: e.status, cause: e });
   }
+  let disposed = false;
+  const live = () => { if (disposed) throw new EmbedscapeError('this tokenizer has been disposed'); };
+  const encodeBatch = async (texts, eo = {}) => {
+    live();
+    const list = checkTexts(texts, 'encodeBatch');
+    const { maxLength, signal } = checkOptions(ENCODE_OPTIONS, eo, 'encodeBatch', { signal: RUN_OPTIONS.signal });
+    return pool.run(OP.TOKENIZER_ENCODE, { id, texts: list, maxLength: maxLength ?? -1 }, { worker, signal });
+  };
+  return {
+    name,
+    /** the model's maximum length in ids (0 = none) */
+    maxLength: info.maxLength,
+    vocabSize: info.vocabSize,
+    /** ids the model adds around each text ([CLS] and [SEP]: 2) */
+    nSpecial: info.nSpecial,
+    /** ids of one text. @param {string} text @param {{maxLength?: number}} [eo] */
+    async encode(text, eo) {
+      if (typeof text !== 'string') throw new EmbedscapeError('encode: text must be a string');
+      return (await encodeBatch([text], eo)).ids;
+    },
+    encodeBatch,
+    /** id of a vocabulary token, -1 when it is not in the vocabulary */
+    async tokenToId(token) {
+      live();
+      return (await pool.run(OP.TOKENIZER_ENCODE, { id, tokens: [String(token)] }, { worker }))[0];
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await pool.run(OP.TOKENIZER_FREE, { id }, { worker }).catch(() => {});
+    },
+  };
 }
-
-// Worker operations: a tokenizer is kept per `key` in the worker's state so that repeated batches
-// don't rebuild it. args: {key, files, texts, maxLength} (files only needed the first time).
-export const tokenizerOps = {
-  'tokenizer.encodeBatch': async (ctx, { key = 'default', files, texts, maxLength }) => {
-    const stateKey = `tokenizer:${key}`;
-    let tok = ctx.state.get(stateKey);
-    if (!tok || files) {
-      if (!files) throw new EmbedscapeError(`tokenizer '${key}' is not loaded in this worker: pass its files`);
-      tok?.free();
-      tok = createTokenizer(ctx.engine, files);
-      ctx.state.set(stateKey, tok);
-    }
-    const { ids, lengths } = tok.encodeBatch(texts, maxLength);
-    return { result: { ids, lengths }, transfer: [ids.buffer, lengths.buffer] };
-  },
-};

@@ -5,16 +5,14 @@
 // engine's lists do not depend on who ran which part, so the result is the same bytes with 1, 2 or
 // 8 workers, and the same as runUmapWith in one engine (umap-learn's semantics, see knn.h).
 //
-//   umapParallel(pool, matrix, opts, {onProgress, onEpoch, signal, snapshotMs, keep})
-//     -> {embedding, info, keep?}
-//   onProgress({stage: 'knn', phase: 'exact'|'forest'|'descent', round, done, total}) between parts;
-//   onProgress({stage: 'layout', ...epoch}) and onEpoch(epoch) after every epoch (as umap()).
-//   keep: a string id under which worker 0 keeps the fit and the rows, for the worker ops
-//   'umap.transform' {id, points, opts} and 'umap.release' {id} (send them with {worker: 0}).
-// Cancellation with an AbortSignal between parts and between epochs; the workers free what they
-// hold either way.
+//   umapParallel(pool, matrix, opts, {onProgress, signal, snapshotMs}) -> {embedding, info}
+//   onProgress({status: 'knn', phase: 'exact'|'forest'|'descent', round, done, total}) between parts;
+//   onProgress({status: 'layout', done: epoch, total: nEpochs, embedding?}) after every epoch (as umap()).
+// Cancellation with an AbortSignal between parts and between epochs (rejects with signal.reason);
+// the workers free what they hold either way.
 
-import { AbortError } from './errors.js';
+import { abortError } from './errors.js';
+import { OP } from './protocol.js';
 
 let nextId = 1;
 
@@ -25,25 +23,25 @@ const range = (a, b) => Array.from({ length: b - a }, (_, i) => a + i);
  * @param {{data: Float32Array, n: number, dim: number}} matrix
  * @param {object} [opts] umap() options
  * @param {{onProgress?: (p: object) => void, onEpoch?: (e: object) => void, signal?: AbortSignal,
- *          snapshotMs?: number, keep?: string}} [run]
+ *          snapshotMs?: number}} [run]
  * @returns {Promise<{embedding: {data: Float32Array, n: number, dim: number}, info: object}>}
  */
 export async function umapParallel(pool, matrix, opts = {}, run = {}) {
-  const { signal, onProgress, onEpoch, snapshotMs } = run;
+  const { signal, onProgress, snapshotMs } = run;
   const progress = (p) => onProgress?.(p);
-  const onLayout = (e) => { onEpoch?.(e); progress({ stage: 'layout', ...e }); };
+  const onLayout = (e) => progress(e);
   const args = { matrix: { data: matrix.data, n: matrix.n, dim: matrix.dim }, opts };
   if (matrix.n < 2) { // nothing to search: the one-worker path
-    const r = await pool.run('umap.run', { ...args, snapshotMs }, { signal, onProgress: onLayout });
+    const r = await pool.run(OP.UMAP_RUN, { ...args, snapshotMs }, { signal, onProgress: onLayout });
     return r;
   }
-  const check = () => { if (signal?.aborted) throw new AbortError('UMAP cancelled'); };
-  const id = run.keep ?? `umap-parallel-${nextId++}`;
+  const check = () => { if (signal?.aborted) throw abortError(signal); };
+  const id = `umap-parallel-${nextId++}`;
   check();
-  const end = (workers) => Promise.all(range(0, workers).map((worker) => pool.run('umap.knnEnd', { id }, { worker }).catch(() => {})));
+  const end = (workers) => Promise.all(range(0, workers).map((worker) => pool.run(OP.UMAP_KNN_END, { id }, { worker }).catch(() => {})));
   let infos;
   try {
-    infos = await pool.broadcast('umap.knnBegin', { id, ...args });
+    infos = await pool.broadcast(OP.UMAP_KNN_BEGIN, { id, ...args });
   } catch (e) {
     await end(pool.size);
     throw e;
@@ -55,24 +53,24 @@ export async function umapParallel(pool, matrix, opts = {}, run = {}) {
     const runParts = async (phase, total, round) => {
       let next = 0;
       let done = 0;
-      progress({ stage: 'knn', phase, round, done, total });
+      progress({ status: 'knn', phase, round, done, total });
       await Promise.all(range(0, W).map(async (worker) => {
         while (next < total) {
           check();
           const part = next++;
-          await pool.run('umap.knnPart', { id, phase, part }, { worker });
-          progress({ stage: 'knn', phase, round, done: ++done, total });
+          await pool.run(OP.UMAP_KNN_PART, { id, phase, part }, { worker });
+          progress({ status: 'knn', phase, round, done: ++done, total });
         }
       }));
       check();
     };
     // the other workers' lists into worker 0, then worker 0's merged lists back to them
     const merge = async (then) => {
-      const states = await Promise.all(range(1, W).map((worker) => pool.run('umap.knnState', { id }, { worker })));
+      const states = await Promise.all(range(1, W).map((worker) => pool.run(OP.UMAP_KNN_STATE, { id }, { worker })));
       const transfer = states.flatMap((st) => [st.indices.buffer, st.distances.buffer, st.flags.buffer]);
-      const r = await pool.run('umap.knnMerge', { id, states, then, wantState: W > 1 }, { worker: 0, transfer });
+      const r = await pool.run(OP.UMAP_KNN_MERGE, { id, states, then, wantState: W > 1 }, { worker: 0, transfer });
       if (r.more && W > 1) {
-        await Promise.all(range(1, W).map((worker) => pool.run('umap.knnImport', { id, state: r.state, rounds: r.rounds }, { worker })));
+        await Promise.all(range(1, W).map((worker) => pool.run(OP.UMAP_KNN_IMPORT, { id, state: r.state, rounds: r.rounds }, { worker })));
       }
       return r;
     };
@@ -88,7 +86,7 @@ export async function umapParallel(pool, matrix, opts = {}, run = {}) {
       }
     }
     check();
-    return await pool.run('umap.knnLayout', { id, opts, snapshotMs, keep: run.keep !== undefined },
+    return await pool.run(OP.UMAP_KNN_LAYOUT, { id, opts, snapshotMs },
       { worker: 0, signal, onProgress: onLayout });
   } finally {
     await end(W);

@@ -1,15 +1,16 @@
 // engine.js — one instance of the WebAssembly engine and the few helpers every stage needs to call it:
 // copying typed arrays in and out of the wasm heap, C strings, and turning a failed status into an
-// Error carrying the engine's own message. Stage modules (tokenizer.js, model.js, umap.js, ...) are
-// thin users of this class; nothing else touches the Emscripten module.
+// Error carrying the engine's own message. The worker-side stage modules (tokenizer.js, bert.js,
+// umap.js, ...) are thin users of this class; nothing else touches the Emscripten module, and nothing
+// on the main side (web/lib/) imports this file.
 //
 // Heap views are re-read on every access: memory growth replaces the underlying buffer. Pointers are
 // unsigned 32-bit (the module may grow past 2 GiB), hence `>>> 0` before indexing.
 
 import createEngineModule from '../engine/engine.mjs';
-import { EmbedscapeError, AbortError, STATUS } from './errors.js';
+import { EmbedscapeError, STATUS } from '../lib/errors.js';
 
-export { EmbedscapeError, AbortError, STATUS };
+export { EmbedscapeError, STATUS };
 
 const utf8 = new TextEncoder();
 
@@ -41,7 +42,7 @@ export class Engine {
   check(status, context) {
     if (status === 0) return;
     const msg = this.lastError() || `engine status ${status}`;
-    if (status === STATUS.CANCELLED) throw new AbortError(msg);
+    if (status === STATUS.CANCELLED) throw new DOMException(msg, 'AbortError');
     throw new EmbedscapeError(context ? `${context}: ${msg}` : msg, { status });
   }
 
@@ -130,6 +131,9 @@ export class Engine {
 
   /** Bytes currently reserved by the wasm memory (grows, never shrinks). */
   heapSize() { return this.u8.length; }
+
+  /** Bytes of the heap in use by allocations (what a leak makes grow). */
+  heapInUse() { return this.raw('es_heap_in_use'); }
 
   /** True when the engine was built with 128-bit SIMD kernels. */
   hasSimd() { return this.raw('es_has_simd') === 1; }

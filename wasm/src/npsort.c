@@ -1,0 +1,104 @@
+/* npsort.c — see npsort.h. numpy's npysort/quicksort.cpp (aquicksort_) and heapsort.cpp (aheapsort_),
+ * for doubles. */
+#include "npsort.h"
+
+/* Tag::less for doubles: NaN sorts last */
+static inline int np_less(double a, double b) { return a < b || (b != b && a == a); }
+
+static void np_aheapsort(const double *v, int32_t *tosort, long n) {
+    int32_t *a = tosort - 1; /* 1-based */
+    long i, j, l;
+    int32_t tmp;
+    for (l = n >> 1; l > 0; --l) {
+        tmp = a[l];
+        for (i = l, j = l << 1; j <= n;) {
+            if (j < n && np_less(v[a[j]], v[a[j + 1]])) j += 1;
+            if (np_less(v[tmp], v[a[j]])) {
+                a[i] = a[j];
+                i = j;
+                j += j;
+            } else break;
+        }
+        a[i] = tmp;
+    }
+    for (; n > 1;) {
+        tmp = a[n];
+        a[n] = a[1];
+        n -= 1;
+        for (i = 1, j = 2; j <= n;) {
+            if (j < n && np_less(v[a[j]], v[a[j + 1]])) j++;
+            if (np_less(v[tmp], v[a[j]])) {
+                a[i] = a[j];
+                i = j;
+                j += j;
+            } else break;
+        }
+        a[i] = tmp;
+    }
+}
+
+#define NP_SMALL_QUICKSORT 15
+#define NP_PYA_QS_STACK 128
+#define NP_SWAP(a, b) do { int32_t t_ = (a); (a) = (b); (b) = t_; } while (0)
+
+void npsort_argsort_f64(const double *v, int n, int32_t *tosort) {
+    for (int i = 0; i < n; i++) tosort[i] = i;
+    if (n < 2) return;
+    double vp;
+    int32_t *pl = tosort, *pr = tosort + n - 1;
+    int32_t *stack[NP_PYA_QS_STACK], **sptr = stack;
+    int32_t *pm, *pi, *pj, *pk, vi;
+    int depth[NP_PYA_QS_STACK], *psdepth = depth;
+    int cdepth = 0;
+    for (unsigned long u = (unsigned long)n; u >>= 1;) cdepth++;
+    cdepth *= 2;
+    for (;;) {
+        if (cdepth < 0) {
+            np_aheapsort(v, pl, (long)(pr - pl + 1));
+            goto stack_pop;
+        }
+        while ((pr - pl) > NP_SMALL_QUICKSORT) {
+            pm = pl + ((pr - pl) >> 1);
+            if (np_less(v[*pm], v[*pl])) NP_SWAP(*pm, *pl);
+            if (np_less(v[*pr], v[*pm])) NP_SWAP(*pr, *pm);
+            if (np_less(v[*pm], v[*pl])) NP_SWAP(*pm, *pl);
+            vp = v[*pm];
+            pi = pl;
+            pj = pr - 1;
+            NP_SWAP(*pm, *pj);
+            for (;;) {
+                do ++pi; while (np_less(v[*pi], vp));
+                do --pj; while (np_less(vp, v[*pj]));
+                if (pi >= pj) break;
+                NP_SWAP(*pi, *pj);
+            }
+            pk = pr - 1;
+            NP_SWAP(*pi, *pk);
+            /* push the larger partition */
+            if (pi - pl < pr - pi) {
+                *sptr++ = pi + 1;
+                *sptr++ = pr;
+                pr = pi - 1;
+            } else {
+                *sptr++ = pl;
+                *sptr++ = pi - 1;
+                pl = pi + 1;
+            }
+            *psdepth++ = --cdepth;
+        }
+        /* insertion sort */
+        for (pi = pl + 1; pi <= pr; ++pi) {
+            vi = *pi;
+            vp = v[vi];
+            pj = pi;
+            pk = pi - 1;
+            while (pj > pl && np_less(vp, v[*pk])) *pj-- = *pk--;
+            *pj = vi;
+        }
+    stack_pop:
+        if (sptr == stack) break;
+        pr = *(--sptr);
+        pl = *(--sptr);
+        cdepth = *(--psdepth);
+    }
+}
