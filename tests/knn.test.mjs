@@ -40,12 +40,6 @@ function load(t, name) {
   return f && { m: f.x, metric: f.metric };
 }
 
-test('NN-descent kernels (in wasm): SIMD equals the scalar twin bit for bit, a pair in a tile equals it alone and swapped', async () => {
-  const e = await engine();
-  const bad = e.scoped((alloc) => { const p = alloc(4); e.call('es_knn_kernel_selftest', p); return e.getI32(p); });
-  assert.equal(bad, 0);
-});
-
 test('exact kNN equals a float64 brute force (self first, then ascending)', async () => {
   const e = await engine();
   for (const metric of ['euclidean', 'cosine']) {

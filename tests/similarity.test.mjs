@@ -11,7 +11,7 @@ import path from 'node:path';
 import { CLI } from './helpers.mjs';
 import { createEngine } from '../web/worker/index.js';
 import { WorkerPool, STATUS } from '../web/embedscape.node.js';
-import { similarityMatrixWith, similarityToWith, topKWith, topKAllWith, kernelSelfTestWith } from '../web/worker/index.js';
+import { similarityMatrixWith, similarityToWith, topKWith, topKAllWith } from '../web/worker/index.js';
 import { cosineSimilarity, similarityTo, topK } from '../web/embedscape.node.js';
 import { formatNpy } from '../web/lib/io.js';
 
@@ -34,13 +34,6 @@ function cos64(m, i, j) {
 
 let enginePromise;
 const engine = () => (enginePromise ??= createEngine());
-
-test('SIMD dot/distance kernels agree with their scalar twins (in wasm)', async () => {
-  const e = await engine();
-  assert.equal(e.hasSimd(), true);
-  const d = kernelSelfTestWith(e);
-  assert.ok(d < 1e-5, `largest relative difference ${d}`);
-});
 
 test('cosine matrix, one-vs-all and top-k match a float64 reference', async () => {
   const e = await engine();

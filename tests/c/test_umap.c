@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "embedscape.h" /* the one include: keeps it true (every stage header compiles in it) */
 #include "dot_f32.h"
 #include "knn.h"
 #include "similarity.h"

@@ -315,6 +315,15 @@ test('page: a sample set end to end with a random-weight model (embed, vector, s
     assert.equal(own.length, 25);
     for (let i = 1; i < own.length; i++) assert.ok(own[i] <= own[i - 1]);
     assert.ok(own[0] < 0.9999, 'the new sentence is not one of the texts');
+    // ... and placed on the map by UMAP's transform (the same place the session's place() gives)
+    await page.waitForFunction(() => document.getElementById('sim-placed').textContent.includes('◆'));
+    const pin = await page.evaluate(async () => {
+      const { app, view } = globalThis.embedscape;
+      const again = await app.session.place('Bring an umbrella');
+      return { pins: view.pins, again: Array.from(again.embedding.data) };
+    });
+    assert.equal(pin.pins.length, 1);
+    assert.deepEqual([pin.pins[0].x, pin.pins[0].y], pin.again, 'the pin is where place() puts the sentence');
 
     // the map: at least two clusters, drawn in their colours, legend = clusters
     const shownLegend = await legend(page);

@@ -25,7 +25,6 @@ es_status es_api_return(es_status st) {
 }
 
 ES_EXPORT const char *es_last_error_message(void) { return g_last_error.message; }
-ES_EXPORT int es_last_error_status(void) { return (int)g_last_error.status; }
 
 ES_EXPORT const char *es_version(void) { return "0.1.0"; }
 

@@ -65,7 +65,6 @@ ES_EXPORT int es_hdbscan_neighbors_n_distinct(const hdbscan_neighbors *nb) { ret
 ES_EXPORT double es_hdbscan_neighbors_bytes(const hdbscan_neighbors *nb) { return (double)hdbscan_neighbors_bytes(nb); }
 ES_EXPORT double es_hdbscan_bytes(const hdbscan *h) { return (double)hdbscan_bytes(h); }
 
-ES_EXPORT int es_hdbscan_n(const hdbscan *h) { return hdbscan_n(h); }
 ES_EXPORT int es_hdbscan_min_samples_used(const hdbscan *h) { return hdbscan_min_samples_used(h); }
 ES_EXPORT int es_hdbscan_algorithm_used(const hdbscan *h) { return (int)hdbscan_algorithm_used(h); }
 ES_EXPORT const double *es_hdbscan_core_distances(const hdbscan *h) { return hdbscan_core_distances(h); }

@@ -85,8 +85,3 @@ ES_EXPORT int es_knn_build_finish(const knn_build *kb, int32_t *idx_out, float *
     return es_api_return(knn_build_finish(kb, idx_out, dist_out, err));
 }
 
-/* knn_kernel_selftest: *mismatches_out = kernel results whose bits differ (0 expected) */
-ES_EXPORT int es_knn_kernel_selftest(int *mismatches_out) {
-    es_error *err = es_api_begin();
-    return es_api_return(knn_kernel_selftest(mismatches_out, err));
-}

@@ -21,8 +21,3 @@ ES_EXPORT int es_similarity_top_k(const float *x, int n, int d, const float *q, 
     return es_api_return(similarity_top_k(x, n, d, q, exclude, k, idx_out, score_out, count_out, err));
 }
 
-/* SIMD vs generic kernel agreement, for the tests (see similarity_kernel_selftest) */
-ES_EXPORT int es_similarity_kernel_selftest(float *max_rel_diff_out) {
-    es_error *err = es_api_begin();
-    return es_api_return(similarity_kernel_selftest(max_rel_diff_out, err));
-}

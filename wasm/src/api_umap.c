@@ -114,7 +114,6 @@ ES_EXPORT int es_umap_run_epochs(umap_ctx *ctx, int k) {
 }
 
 ES_EXPORT int es_umap_epoch(const umap_ctx *ctx) { return umap_epoch(ctx); }
-ES_EXPORT int es_umap_n_epochs(const umap_ctx *ctx) { return umap_n_epochs(ctx); }
 /* (n, n_components) float32, owned by ctx */
 ES_EXPORT const float *es_umap_embedding(const umap_ctx *ctx) { return umap_embedding(ctx); }
 
@@ -140,11 +139,6 @@ ES_EXPORT int es_umap_find_ab(float spread, float min_dist, float *out) {
     return es_api_return(umap_find_ab(spread, min_dist, &out[0], &out[1], err));
 }
 
-/* SGD kernels: SIMD vs generic and fast power vs libm (see umap_kernel_selftest) */
-ES_EXPORT int es_umap_kernel_selftest(float *max_rel_diff_out) {
-    es_error *err = es_api_begin();
-    return es_api_return(umap_kernel_selftest(max_rel_diff_out, err));
-}
 
 /* New points on a fitted map (umap_transform): x_train (n, d) the fitted rows, x_new (m, d);
  * opts (n_opts float64): [0] n_epochs (0 or NaN = umap-learn's rule), [1] seed (NaN = 42).

@@ -28,6 +28,18 @@ export function mount(app) {
       if (mine !== req) return;
       $('sim-caption').textContent = `Query: “${typeof query === 'string' ? query : shorten(texts[i], 120)}”` +
         (typeof query === 'string' ? ' (your sentence)' : '');
+      // "where would this sentence go?": placed on the map by UMAP's transform (a map laid out here)
+      app.view?.setPins?.([]);
+      $('sim-placed').textContent = '';
+      if (typeof query === 'string' && app.state.xy) {
+        app.session.place(q).then((p) => {
+          if (mine !== req) return;
+          const [x, y] = p.embedding.data;
+          app.view?.setPins?.([{ x, y, label: shorten(query, 40) }]);
+          const near = texts[p.indices[0]];
+          $('sim-placed').textContent = `On the map (step 6) your sentence is the ◆, placed among the texts it is nearest to (nearest: “${shorten(near, 80)}”).`;
+        }).catch((e) => { if (!app.isAbort(e)) $('sim-placed').textContent = `It could not be placed on the map: ${e.message}`; });
+      }
       // the query itself (always 1) is the caption, not a row: four texts give the talk's table
       const order = Array.from(scores.keys()).filter((j) => j !== i && Number.isFinite(scores[j])).sort((a, b) => scores[b] - scores[a] || a - b);
       const shown = order.slice(0, Number($('sim-length').value) || 25);
@@ -49,6 +61,8 @@ export function mount(app) {
     }
   }
   app.showSimilarity = show;
+  // a new map: the pin of the old one means nothing on it (the next query places it again)
+  app.on('layout', () => { app.view?.setPins?.([]); $('sim-placed').textContent = ''; });
 
   app.on('vectors', () => {
     fillTextSelect($('query-select'), app.state.texts);

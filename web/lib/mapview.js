@@ -1397,6 +1397,35 @@ export class MapView {
     ctx.restore();
   }
 
+  /**
+   * Pins: places on the map that are not points of it (a sentence of the reader's own, placed by
+   * UMAP's transform), drawn as a diamond with a label. [{x, y, label}] in data coordinates; [] clears.
+   */
+  setPins(pins = []) {
+    this.pins = (pins ?? []).filter((p) => Number.isFinite(p?.x) && Number.isFinite(p?.y)).map((p) => ({ x: p.x, y: p.y, label: String(p.label ?? '') }));
+    this.redraw();
+  }
+
+  _drawPin(ctx, x, y, label) {
+    const W = this.cssW, H = this.cssH;
+    if (x < -20 || y < -20 || x > W + 20 || y > H + 20) return;
+    const r = 7;
+    ctx.beginPath();
+    ctx.moveTo(x, y - r); ctx.lineTo(x + r, y); ctx.lineTo(x, y + r); ctx.lineTo(x - r, y); ctx.closePath();
+    ctx.fillStyle = this.foreground;
+    ctx.fill();
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = this.background && this.background !== 'transparent' ? this.background : '#ffffff';
+    ctx.stroke();
+    if (!label) return;
+    ctx.font = '600 12px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    ctx.lineWidth = 3;
+    ctx.strokeText(label, x + r + 4, y);
+    ctx.fillStyle = this.foreground;
+    ctx.fillText(label, x + r + 4, y);
+  }
+
   /** Rings (highlighted, selected, hovered), names, point labels and the lasso, drawn by Canvas 2D. */
   _drawOverlay(ctx) {
     const n = this.n, W = this.cssW, H = this.cssH;
@@ -1438,6 +1467,7 @@ export class MapView {
       ctx.strokeStyle = this.foreground;
       ctx.stroke();
     }
+    for (const pin of this.pins ?? []) this._drawPin(ctx, pin.x * s + ox, oy - pin.y * s, pin.label);
     if (this._lasso && this._lasso.points.length > 1) {
       const l = this._lasso;
       ctx.beginPath();

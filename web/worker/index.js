@@ -3,7 +3,7 @@
 export { createEngine, Engine } from './engine.js';
 export { createTokenizer } from './tokenizer.js';
 export { createBertModel, EMBED_CHUNK_TOKENS } from './bert.js';
-export { similarityMatrixWith, similarityToWith, topKWith, topKAllWith, kernelSelfTestWith } from './similarity.js';
+export { similarityMatrixWith, similarityToWith, topKWith, topKAllWith } from './similarity.js';
 export { runUmapWith, knnSearchWith, findAbParamsWith, createUmapWith, umapGraphWith, UmapFit } from './umap.js';
 export {
   hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanRun, normalizeHdbscanOptions,

@@ -94,14 +94,6 @@ export function topKAllWith(engine, matrix, k) {
   });
 }
 
-/** The largest relative difference between the SIMD kernels and their scalar twins (tests). */
-export function kernelSelfTestWith(engine) {
-  return engine.scoped((alloc) => {
-    const out = alloc(4);
-    engine.call('es_similarity_kernel_selftest', out);
-    return engine.getF32(out);
-  });
-}
 
 export const similarityOps = {
   [OP.SIMILARITY_MATRIX]: async (ctx, { matrix }) => {
