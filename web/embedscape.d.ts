@@ -776,7 +776,7 @@ export interface Session {
    * where new texts would go on the map (umap-learn's transform: the fitted graph and layout, the
    * layout fixed); texts are embedded with the session's model. Not for a saved map's layout.
    */
-  place(input: string | readonly string[] | MatrixLike, opts?: { nEpochs?: number; seed?: number; signal?: AbortSignal }): Promise<PlacedPoints>;
+  place(input: string | readonly string[] | MatrixLike | Float32Array, opts?: { nEpochs?: number; seed?: number; signal?: AbortSignal }): Promise<PlacedPoints>;
   /** histograms of the pairwise distances and cosines of the vectors (of at most maxRows texts, default 1000; bins default 40) */
   distanceStats(opts?: { bins?: number; maxRows?: number }): Promise<DistanceStats>;
   /** the clusters the current HDBSCAN options find in another space (computed already) */

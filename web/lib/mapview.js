@@ -45,6 +45,7 @@ const DENSITY_RATIO = 0.5; // density layer when points on screen exceed this sh
 const DENSITY_CHUNK = 150000; // more points than this go to the GPU in a random order (any prefix is a fair sample)
 const LAYERED_FROM = 50000; // more points than this are drawn into layers, a slice per frame
 const LAYER_CHUNK = 40000; // points drawn per frame into a layer, to start with
+const LAYER_FIRST_SLICE = 8000; // the first slice of a picture for a new view (then paced by the GPU)
 const POINT_LABELS_MAX = 120; // point labels when at most this many points are in view
 const NAMES_MAX = 60; // cluster names drawn at most
 const ALPHA = { faded: 0.13, noise: 0.55, weak: 0.6, strong: 0.9 };
@@ -826,6 +827,12 @@ export class MapView {
   // ------------------------------------------------------------------------------------ WebGL2 canvas
 
   /** Which renderer draws the points now: 'webgl2' or '2d'. */
+  /** True when nothing is left to do in the background: the picture is finished and the hover index built. */
+  get settled() {
+    const layers = this._layers;
+    return !this._gridJob && (!layers || (!!layers.front && !layers.back));
+  }
+
   get activeRenderer() {
     if (this.renderer === '2d') return '2d';
     if (this.renderer === 'auto' && this.n <= WEBGL_FROM) return '2d';
@@ -1285,7 +1292,11 @@ export class MapView {
         // full-canvas blit per pointer move keeps a software GPU (and this thread) busy 50-190 ms.
         if (this._shown && this._follow(viewNow)) return;
       } else {
-        if (!L.back || L.back.key !== viewKey) L.back = { key: viewKey, view: viewNow, drawn: 0 };
+        if (!L.back || L.back.key !== viewKey) {
+          L.back = { key: viewKey, view: viewNow, drawn: 0 };
+          // another view costs another amount per point (zoomed in, discs are larger): start small again
+          this._chunk = Math.min(this._chunk ?? LAYER_CHUNK, LAYER_FIRST_SLICE);
+        }
         grow();
       }
     }
@@ -1293,7 +1304,9 @@ export class MapView {
     // first picture when it was put together this frame
     const frontKey = L.front ? viewKey : null;
     const same = L.front ? (this._shownLayer === L.front && this._shownKey === frontKey && !this._glCanvas.style.transform) : !showBack;
-    if (!same) {
+    if (L.front && L.front.key !== viewKey && L.back && this._shown && this._follow(viewNow)) {
+      // at rest, while the picture for this view grows: the old one stays, moved by CSS (no blit)
+    } else if (!same) {
       this._present(viewNow);
       this._shownLayer = L.front; this._shownKey = frontKey;
       if (L.front) g.show(0, frame, L.front.view);

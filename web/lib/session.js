@@ -401,8 +401,8 @@ export class Session {
   /**
    * Where new texts would go on the map: umap-learn's `transform` (their nearest texts of the map,
    * the weighted mean of those positions, then the optimisation against the fixed layout). `input`:
-   * a text, texts (embedded with the session's model) or their vectors (Matrix, number[][], typed
-   * array of m x dim). opts: {nEpochs, seed, signal}.
+   * a text, texts (embedded with the session's model) or their vectors (a Matrix, number[][], or a
+   * typed array of one vector or m x dim values). opts: {nEpochs, seed, signal}.
    * @returns {Promise<{embedding: {data: Float32Array, n: number, dim: number}, indices: Int32Array, weights: Float32Array, k: number}>}
    */
   async place(input, { nEpochs, seed, signal } = {}) {
@@ -410,6 +410,8 @@ export class Session {
     if (typeof input === 'string' || (Array.isArray(input) && input.length && input.every((t) => typeof t === 'string'))) {
       if (!this.model) throw new EmbedscapeError('place: the session has no model to embed texts with (pass vectors)');
       data = (await this.model.embed(typeof input === 'string' ? [input] : input, { signal })).data;
+    } else if (ArrayBuffer.isView(input) && !(input instanceof DataView)) {
+      data = input instanceof Float32Array ? input : Float32Array.from(input); // one vector, or m x dim values in a row
     } else {
       data = toMatrix(input, 'place').data;
     }
