@@ -11,7 +11,7 @@ import path from 'node:path';
 import { CLI } from './helpers.mjs';
 import { createEngine } from '../web/worker/index.js';
 import { WorkerPool, STATUS } from '../web/embedscape.node.js';
-import { runUmapWith, findAbParamsWith } from '../web/worker/index.js';
+import { runUmapWith, findAbParamsWith, createUmapWith } from '../web/worker/index.js';
 import { umap } from '../web/embedscape.node.js';
 import { formatNpy, parseNpy } from '../web/lib/io.js';
 
@@ -184,4 +184,30 @@ test('CLI umap: .npy in, .npy out, same bytes as the API; errors', async () => {
   assert.match(bad.stderr, /^embedscape: error: .*min_dist/);
   const help = spawnSync(process.execPath, [CLI, 'umap', '--help'], { encoding: 'utf8' });
   assert.match(help.stdout, /--n-neighbors N[\s\S]*default: 15/);
+
+  // --transform: new rows placed on the fitted map (umap-learn's transform); the map is unchanged
+  const z = blobs(2, 4, 4, 5, 12);
+  const fz = path.join(dir, 'z.npy'), ow = path.join(dir, 'w.npy'), o2 = path.join(dir, 'y2.npy');
+  writeFileSync(fz, formatNpy(z.data, [z.n, z.dim]));
+  const args = ['--n-epochs', '50', '--seed', '3', '--n-components', '3', '--metric', 'euclidean'];
+  const rt = spawnSync(process.execPath, [CLI, 'umap', '--input', f, '--output', o2, '--transform', fz, '--transform-output', ow, ...args], { encoding: 'utf8' });
+  assert.equal(rt.status, 0, rt.stderr);
+  assert.deepEqual(parseNpy(new Uint8Array(readFileSync(o2))).data, y.data, 'the map is the same with --transform');
+  const w = parseNpy(new Uint8Array(readFileSync(ow)));
+  assert.deepEqual(w.shape, [8, 3]);
+  const fit = createUmapWith(e, x, { nEpochs: 50, seed: 3, nComponents: 3, metric: 'euclidean' });
+  try {
+    fit.runEpochs(50);
+    assert.deepEqual(w.data, fit.transform(x, z, { seed: 3 }).embedding.data, '= the in-process transform');
+  } finally {
+    fit.dispose();
+  }
+  const half = spawnSync(process.execPath, [CLI, 'umap', '--input', f, '--output', o2, '--transform', fz], { encoding: 'utf8' });
+  assert.equal(half.status, 2);
+  assert.match(half.stderr, /--transform and --transform-output go together/);
+  const wrong = path.join(dir, 'wrong.npy');
+  writeFileSync(wrong, formatNpy(new Float32Array(6), [2, 3]));
+  const bad2 = spawnSync(process.execPath, [CLI, 'umap', '--input', f, '--output', o2, '--transform', wrong, '--transform-output', ow], { encoding: 'utf8' });
+  assert.notEqual(bad2.status, 0);
+  assert.match(bad2.stderr, /^embedscape: error: --transform has 3 columns, --input 4/);
 });

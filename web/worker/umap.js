@@ -53,60 +53,15 @@ function umapOptionVector(opts) {
  * @returns {Promise<{embedding: {data: Float32Array, n: number, dim: number}, info: object}>}
  */
 export async function runUmapWith(engine, matrix, opts = {}, hooks = {}) {
-  checkInput(matrix);
-  const vec = umapOptionVector(opts);
-  const { n, dim } = matrix;
-  const nComp = vec[1];
-  const snapshotMs = hooks.snapshotMs ?? 33;
-  let u = 0;
+  const fit = createUmapWith(engine, matrix, opts);
+  let kept = false;
   try {
-    engine.scoped((alloc, copy) => {
-      const x = matrix.ptr ?? copy(matrix.data);
-      const o = copy(vec);
-      const out = alloc(4);
-      engine.call('es_umap_create', x, n, dim, o, vec.length, out);
-      u = engine.getU32(out);
-    });
-    const infoPtr = engine.malloc(8 * 8);
-    engine.raw('es_umap_info', u, infoPtr);
-    const iv = engine.readF64(infoPtr, 8);
-    engine.free(infoPtr);
-    const info = {
-      nNeighbors: iv[0], init: iv[1] === 0 ? 'spectral' : 'random', knn: iv[2] === 2 ? 'approx' : 'exact',
-      graphComponents: iv[3], edges: iv[4], a: iv[5], b: iv[6], nEpochs: iv[7],
-    };
-    const nEpochs = info.nEpochs;
-    const read = () => ({ data: engine.readF32(engine.raw('es_umap_embedding', u) >>> 0, n * nComp), n, dim: nComp });
-    let lastSnap = -Infinity;
-    let lastYield = Date.now();
-    const keep = (epoch) => { if (hooks.onSnapshot && (hooks.keepEpoch?.(epoch, nEpochs) ?? true)) hooks.onSnapshot(epoch, read().data); };
-    keep(0);
-    for (let epoch = 0; epoch < nEpochs;) {
-      if (hooks.aborted?.()) throw new DOMException('UMAP cancelled', 'AbortError');
-      engine.call('es_umap_run_epochs', u, 1);
-      epoch++;
-      keep(epoch);
-      if (hooks.onEpoch) {
-        const now = Date.now();
-        const e = { epoch, nEpochs, done: epoch, total: nEpochs };
-        if (now - lastSnap >= snapshotMs || epoch === nEpochs) {
-          e.embedding = read();
-          lastSnap = now;
-        }
-        hooks.onEpoch(e);
-      }
-      if (hooks.yield && Date.now() - lastYield >= 25) {
-        await hooks.yield();
-        lastYield = Date.now();
-      }
-    }
-    if (hooks.aborted?.()) throw new DOMException('UMAP cancelled', 'AbortError');
-    const r = { embedding: read(), info };
+    const r = await driveEpochs(fit, hooks);
     // hooks.keep: the fitted UMAP (graph, kNN, layout) stays in the engine for graph() and transform()
-    if (hooks.keep) { r.fit = new UmapFit(engine, u, n, nComp); u = 0; }
+    if (hooks.keep) { r.fit = fit; kept = true; }
     return r;
   } finally {
-    if (u) engine.raw('es_umap_free', u);
+    if (!kept) fit.dispose();
   }
 }
 
@@ -297,10 +252,13 @@ async function driveEpochs(fit, hooks) {
   const nEpochs = info.nEpochs;
   let lastSnap = -Infinity;
   let lastYield = Date.now();
+  const keep = (epoch) => { if (hooks.onSnapshot && (hooks.keepEpoch?.(epoch, nEpochs) ?? true)) hooks.onSnapshot(epoch, fit.embedding().data); };
+  if (fit.epoch === 0) keep(0);
   for (let epoch = fit.epoch; epoch < nEpochs;) {
     if (hooks.aborted?.()) throw new DOMException('UMAP cancelled', 'AbortError');
     fit.runEpochs(1);
     epoch++;
+    keep(epoch);
     if (hooks.onEpoch) {
       const now = Date.now();
       const e = { epoch, nEpochs, done: epoch, total: nEpochs };
