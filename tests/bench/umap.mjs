@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { createEngine, runUmapWith, knnSearchWith, similarityToWith } from '../../web/worker/index.js';
-import { WorkerPool } from '../../web/lib/pool.js';
+import { WorkerPool } from '../../web/embedscape.node.js';
 import { umapParallel } from '../../web/lib/umap-parallel.js';
 import { formatNpy } from '../../web/lib/io.js';
 
