@@ -5,35 +5,29 @@
 /* Tag::less for doubles: NaN sorts last */
 static inline int np_less(double a, double b) { return a < b || (b != b && a == a); }
 
+/* numpy's sift-down of a[i] (1-based heap a[1..n]), the one loop both phases of aheapsort_ run */
+static inline void np_sift(const double *v, int32_t *a, long i, long n) {
+    int32_t tmp = a[i];
+    for (long j = i << 1; j <= n;) {
+        if (j < n && np_less(v[a[j]], v[a[j + 1]])) j += 1;
+        if (np_less(v[tmp], v[a[j]])) {
+            a[i] = a[j];
+            i = j;
+            j += j;
+        } else break;
+    }
+    a[i] = tmp;
+}
+
 static void np_aheapsort(const double *v, int32_t *tosort, long n) {
     int32_t *a = tosort - 1; /* 1-based */
-    long i, j, l;
-    int32_t tmp;
-    for (l = n >> 1; l > 0; --l) {
-        tmp = a[l];
-        for (i = l, j = l << 1; j <= n;) {
-            if (j < n && np_less(v[a[j]], v[a[j + 1]])) j += 1;
-            if (np_less(v[tmp], v[a[j]])) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else break;
-        }
-        a[i] = tmp;
-    }
+    for (long l = n >> 1; l > 0; --l) np_sift(v, a, l, n);
     for (; n > 1;) {
-        tmp = a[n];
+        int32_t tmp = a[n];
         a[n] = a[1];
+        a[1] = tmp;
         n -= 1;
-        for (i = 1, j = 2; j <= n;) {
-            if (j < n && np_less(v[a[j]], v[a[j + 1]])) j++;
-            if (np_less(v[tmp], v[a[j]])) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else break;
-        }
-        a[i] = tmp;
+        np_sift(v, a, 1, n);
     }
 }
 

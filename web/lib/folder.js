@@ -69,6 +69,11 @@ export function openFolder(source) {
   } else {
     throw new EmbedscapeError('model source must be a folder path, a URL, or {files: {...}}');
   }
+  return withReadJson(folder);
+}
+
+/** Adds readJson(f) to a folder: its file parsed, null when absent, a clear error when not JSON. */
+export function withReadJson(folder) {
   folder.readJson = async (f) => {
     const b = await folder.read(f);
     if (!b) return null;

@@ -12,7 +12,7 @@
 //   const weights = await folder.read('model.safetensors', { onProgress: ({ loaded, total }) => … });
 
 import { EmbedscapeError, abortError } from './errors.js';
-import { openFolder, readResponse } from './folder.js';
+import { openFolder, readResponse, withReadJson } from './folder.js';
 import { platform } from './platform.js';
 
 export const DEFAULT_HUB = 'https://huggingface.co';
@@ -105,20 +105,7 @@ export function hubFolder(base = HUB_BASE) {
       return bytes;
     },
   };
-  return addReadJson(folder);
-}
-
-function addReadJson(folder) {
-  folder.readJson = async (f) => {
-    const b = await folder.read(f);
-    if (!b) return null;
-    try {
-      return JSON.parse(new TextDecoder().decode(b));
-    } catch (e) {
-      throw new EmbedscapeError(`${f} in ${folder.name} is not valid JSON: ${e.message}`);
-    }
-  };
-  return folder;
+  return withReadJson(folder);
 }
 
 /**
