@@ -37,7 +37,7 @@ export function mount(app) {
           const [x, y] = p.embedding.data;
           app.view?.setPins?.([{ x, y, label: shorten(query, 40) }]);
           const near = texts[p.indices[0]];
-          $('sim-placed').textContent = `On the map (step 6) your sentence is the ◆, placed among the texts it is nearest to (nearest: “${shorten(near, 80)}”).`;
+          $('sim-placed').textContent = `On the map your sentence is the ◆, placed among the texts it is nearest to (nearest: “${shorten(near, 80)}”).`;
         }).catch((e) => { if (!app.isAbort(e)) $('sim-placed').textContent = `It could not be placed on the map: ${e.message}`; });
       }
       // the query itself (always 1) is the caption, not a row: four texts give the talk's table

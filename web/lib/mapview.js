@@ -1423,6 +1423,9 @@ export class MapView {
     const W = this.cssW, H = this.cssH;
     if (x < -20 || y < -20 || x > W + 20 || y > H + 20) return;
     const r = 7;
+    ctx.save();
+    ctx.globalAlpha = 1;
+    ctx.setLineDash([]);
     ctx.beginPath();
     ctx.moveTo(x, y - r); ctx.lineTo(x + r, y); ctx.lineTo(x, y + r); ctx.lineTo(x - r, y); ctx.closePath();
     ctx.fillStyle = this.foreground;
@@ -1430,13 +1433,15 @@ export class MapView {
     ctx.lineWidth = 2;
     ctx.strokeStyle = this.background && this.background !== 'transparent' ? this.background : '#ffffff';
     ctx.stroke();
-    if (!label) return;
-    ctx.font = '600 12px system-ui, sans-serif';
-    ctx.textBaseline = 'middle';
-    ctx.lineWidth = 3;
-    ctx.strokeText(label, x + r + 4, y);
-    ctx.fillStyle = this.foreground;
-    ctx.fillText(label, x + r + 4, y);
+    if (label) {
+      ctx.font = '600 12px system-ui, sans-serif';
+      ctx.textBaseline = 'middle';
+      ctx.lineWidth = 3;
+      ctx.strokeText(label, x + r + 4, y);
+      ctx.fillStyle = this.foreground;
+      ctx.fillText(label, x + r + 4, y);
+    }
+    ctx.restore();
   }
 
   /** Rings (highlighted, selected, hovered), names, point labels and the lasso, drawn by Canvas 2D. */
