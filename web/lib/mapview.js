@@ -1435,6 +1435,7 @@ export class MapView {
     ctx.stroke();
     if (label) {
       ctx.font = '600 12px system-ui, sans-serif';
+      ctx.textAlign = 'left'; // beside the diamond (the cluster names leave it centred)
       ctx.textBaseline = 'middle';
       ctx.lineWidth = 3;
       ctx.strokeText(label, x + r + 4, y);
