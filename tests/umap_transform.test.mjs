@@ -12,7 +12,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { loadDataset, transformQuality } from './umap_metrics.mjs';
-import { createEngine, createUmapWith, knnSearchWith } from '../web/worker/index.js';
+import { createEngine, createUmapWith, knnSearchWith, transformOntoWith } from '../web/worker/index.js';
+import { encodeVectors, decodeVectors } from '../web/lib/mapfile.js';
 
 const UMAP_LEARN = {
   digits: { trustworthiness: (0.9846 + 0.9826 + 0.9837) / 3, recall: (0.5104 + 0.5059 + 0.5067) / 3 },
@@ -35,6 +36,16 @@ function split(x) {
   return { train: rows(x, keep), points: rows(x, held) };
 }
 
+/** A session on rows `train` (given vectors) laid out with `opts`: {s, r} (r: its run's result). */
+async function laidOut(t, createSession, pool, train, opts) {
+  const s = await createSession({ pool });
+  t.after(() => s.dispose());
+  s.setTexts(Array.from({ length: train.n }, (_, i) => `row ${i}`));
+  s.setVectors(train);
+  s.setOptions({ umap: opts });
+  return { s, r: await s.run() };
+}
+
 function blobs(n, dim, seed) {
   let s = seed >>> 0;
   const r = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
@@ -49,6 +60,10 @@ for (const name of Object.keys(UMAP_LEARN)) {
     const { train, points } = split(f.x);
     let tw = 0;
     let rc = 0;
+    let twq = 0;
+    let rcq = 0;
+    // a saved map carries its rows as int8 with a scale per row (mapfile.js): placing onto it uses those
+    const stored = decodeVectors(encodeVectors(train), train.n);
     for (const seed of [0, 1, 2]) {
       const fit = createUmapWith(e, train, { metric: f.metric, seed, nNeighbors: 15, minDist: 0.1 });
       try {
@@ -58,6 +73,10 @@ for (const name of Object.keys(UMAP_LEARN)) {
         console.log(`${name} seed ${seed}: transformed points' trustworthiness ${q.trustworthiness.toFixed(4)}, recall@15 ${q.recall.toFixed(4)}`);
         tw += q.trustworthiness / 3;
         rc += q.recall / 3;
+        const onto = transformOntoWith(e, stored, fit.embedding(), points, { metric: f.metric, seed, nNeighbors: 15, minDist: 0.1 });
+        const qq = transformQuality(train.data, points.data, fit.embedding().data, onto.embedding.data, train.n, points.n, train.dim, 2, f.metric, 15);
+        twq += qq.trustworthiness / 3;
+        rcq += qq.recall / 3;
       } finally {
         fit.dispose();
       }
@@ -66,6 +85,9 @@ for (const name of Object.keys(UMAP_LEARN)) {
     console.log(`${name} mean: trustworthiness ${tw.toFixed(4)} (umap-learn ${ref.trustworthiness.toFixed(4)}), recall@15 ${rc.toFixed(4)} (umap-learn ${ref.recall.toFixed(4)})`);
     assert.ok(tw >= ref.trustworthiness - 0.005, `trustworthiness ${tw} is more than 0.005 below umap-learn's ${ref.trustworthiness}`);
     assert.ok(rc >= ref.recall - 0.015, `recall@15 ${rc} is more than 0.015 below umap-learn's ${ref.recall}`);
+    console.log(`${name} onto the saved map (int8 rows): trustworthiness ${twq.toFixed(4)}, recall@15 ${rcq.toFixed(4)}`);
+    assert.ok(twq >= ref.trustworthiness - 0.005, `onto int8 rows: trustworthiness ${twq} is more than 0.005 below umap-learn's ${ref.trustworthiness}`);
+    assert.ok(rcq >= ref.recall - 0.015, `onto int8 rows: recall@15 ${rcq} is more than 0.015 below umap-learn's ${ref.recall}`);
   });
 }
 
@@ -141,12 +163,7 @@ test('a session keeps the fitted UMAP of its map: graph() is the graph the SGD s
   const all = blobs(440, 16, 21);
   const { train, points } = split(all);
   const opts = { nNeighbors: 12, seed: 5, nEpochs: 60 };
-  const s = await createSession({ pool });
-  t.after(() => s.dispose());
-  s.setTexts(Array.from({ length: train.n }, (_, i) => `row ${i}`));
-  s.setVectors(train);
-  s.setOptions({ umap: opts });
-  const r = await s.run();
+  const { s, r } = await laidOut(t, createSession, pool, train, opts);
   const fit = createUmapWith(e, train, opts);
   try {
     fit.runEpochs(opts.nEpochs);
@@ -168,8 +185,59 @@ test('a session keeps the fitted UMAP of its map: graph() is the graph the SGD s
     fit.dispose();
   }
   await assert.rejects(s.place({ data: new Float32Array(10), n: 2, dim: 5 }), /m x 16 values/);
-  // a saved map's layout (no fit) says so
+  // a saved map's layout alone (no fit, no options, no vectors) says what it lacks
   s.setLayout({ data: r.xy.data.slice(), n: train.n, dim: 2 });
   await s.run();
-  await assert.rejects(s.place(points), /not laid out here/);
+  await assert.rejects(s.place(points), /does not say how it was laid out/);
+  const bare = await createSession({ pool });
+  t.after(() => bare.dispose());
+  bare.setTexts(s.texts);
+  bare.setLayout({ data: r.xy.data.slice(), n: train.n, dim: 2 }, { umap: opts });
+  await bare.run();
+  await assert.rejects(bare.place(points), /carries no vectors/);
+});
+
+test('onto a saved map: fitUmap, umapFromLayout and a session given the layout with its vectors place as the fit does', async (t) => {
+  const { createSession, WorkerPool, fitUmap, umapFromLayout } = await import('../web/embedscape.node.js');
+  const pool = new WorkerPool({ size: 2 });
+  t.after(() => pool.dispose());
+  const all = blobs(600, 16, 33);
+  const { train, points } = split(all);
+  const opts = { nNeighbors: 10, seed: 3, nEpochs: 45, minDist: 0.2 };
+  const fit = await fitUmap(train, { ...opts, pool });
+  const { s, r } = await laidOut(t, createSession, pool, train, opts);
+  assert.deepEqual(fit.embedding.data, r.xy.data, 'fitUmap lays out as umap() and the session do');
+  const placed = await s.place(points, { seed: 4 });
+  const viaFit = await fit.transform(points, { seed: 4 });
+  assert.deepEqual(viaFit.embedding.data, placed.embedding.data, 'fit.transform = session.place');
+  assert.deepEqual(viaFit.indices, placed.indices);
+  assert.deepEqual(viaFit.weights, placed.weights);
+  // the map saved (its positions, its vectors, its options) and opened again: the same bytes
+  const saved = umapFromLayout(train, { data: r.xy.data.slice(), n: train.n, dim: 2 }, { ...opts, pool });
+  assert.deepEqual((await saved.transform(points, { seed: 4 })).embedding.data, placed.embedding.data, 'umapFromLayout = the fit');
+  const s2 = await createSession({ pool });
+  t.after(() => s2.dispose());
+  s2.setTexts(Array.from({ length: train.n }, (_, i) => `row ${i}`));
+  s2.setLayout({ data: r.xy.data.slice(), n: train.n, dim: 2 }, { vectors: train, umap: opts });
+  const r2 = await s2.run();
+  assert.ok(r2.ran.includes('vectors') && r2.ran.includes('layout'), `ran ${r2.ran}`);
+  assert.deepEqual((await s2.place(points, { seed: 4 })).embedding.data, placed.embedding.data, 'a session on the saved map = the fit');
+  const near = await s2.similar(0, 3);
+  assert.equal(near.length, 3, 'the similarity queries answer on the saved vectors');
+  const g2 = await s2.graph(), g = await s.graph();
+  assert.deepEqual(g2.weights, g.weights, "the saved map's neighbour graph is the fit's");
+  // other options than the map's give another placement: the options are used, not assumed
+  const other = umapFromLayout(train, r.xy, { ...opts, nNeighbors: 4 });
+  assert.notDeepEqual((await other.transform(points, { seed: 4, pool })).embedding.data, placed.embedding.data);
+  // errors name what is wrong; nothing runs for them
+  assert.throws(() => umapFromLayout(train, { data: new Float32Array(4), n: 2, dim: 2 }), /2 positions for 540 rows/);
+  const bad = r.xy.data.slice(); bad[7] = NaN;
+  assert.throws(() => umapFromLayout(train, { data: bad, n: train.n, dim: 2 }), /position 3 is not finite/);
+  assert.throws(() => umapFromLayout(train, r.xy, { n_neighbors: 5 }), /did you mean 'nNeighbors'/);
+  assert.throws(() => umapFromLayout(train, r.xy, { nComponents: 3 }), /nComponents is 3, the positions have 2 columns/);
+  await assert.rejects(saved.transform({ data: new Float32Array(5), n: 1, dim: 5 }), /5 values per row, the map's rows 16/);
+  await assert.rejects(saved.transform(points, { epochs: 3 }), /unknown option 'epochs'/);
+  assert.throws(() => s2.setLayout(r.xy, { vectors: { data: new Float32Array(16), n: 1, dim: 16 } }), /1 vectors for 540 texts/);
+  saved.dispose();
+  await assert.rejects(saved.transform(points), /disposed/);
 });

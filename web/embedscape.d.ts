@@ -518,6 +518,32 @@ export declare const UMAP_DEFAULTS: Readonly<{
  */
 export declare function umap(x: MatrixLike, opts?: UmapCallOptions): Promise<ResultMatrix>;
 
+/**
+ * A UMAP map new points can be placed on (umap-learn's `transform`: their nearest rows of the map,
+ * the weighted mean of those positions, then the optimisation against the fixed layout). It holds
+ * the map's rows, positions and options on the main side and sends them with each transform.
+ */
+export interface UmapFitted {
+  /** the map: n x nComponents */
+  readonly embedding: Matrix;
+  /** the UMAP options of the map (defaults filled in) */
+  readonly options: UmapOptions;
+  readonly n: number;
+  /** where new rows would go; nEpochs defaults to umap-learn's rule, seed to 42 (its transform_seed) */
+  transform(points: MatrixLike, opts?: { nEpochs?: number; seed?: number; signal?: AbortSignal; pool?: WorkerPool }): Promise<PlacedPoints>;
+  /** drops the map's data (transform then throws) */
+  dispose(): void;
+}
+
+/** UMAP of the rows of x (as umap()), kept with them so that new points can be placed on it. */
+export declare function fitUmap(x: MatrixLike, opts?: UmapCallOptions): Promise<UmapFitted>;
+
+/**
+ * A map made before (a saved map): its rows, their positions and the UMAP options it was made with.
+ * Placing onto it gives the bytes the fit that made it gives.
+ */
+export declare function umapFromLayout(x: MatrixLike, embedding: MatrixLike, opts?: UmapOptions & { pool?: WorkerPool }): UmapFitted;
+
 // =============================================================================================== hdbscan
 
 export type HdbscanAlgorithm = 'auto' | 'prims' | 'boruvka_kdtree' | 'prims_kdtree';
@@ -753,8 +779,11 @@ export interface Session {
   setKnownVectors(rows: ArrayLike<number>, data: Float32Array): void;
   /** the vectors of the given texts, row after row */
   vectorsOf(rows: ArrayLike<number>): Promise<F32Array>;
-  /** a layout computed elsewhere (a saved map): clustered and queried, no vectors */
-  setLayout(xy: MatrixLike): void;
+  /**
+   * a layout computed elsewhere (a saved map): clustered and queried; with the texts' vectors the
+   * similarity queries answer too, and with the UMAP options it was made with, place() and graph()
+   */
+  setLayout(xy: MatrixLike, opts?: { vectors?: MatrixLike | null; umap?: UmapOptions | null }): void;
   setOptions(opts: SessionOptions): void;
   /** the stages a run() would redo now, in order */
   plan(until?: SessionStage): SessionStage[];
@@ -774,7 +803,8 @@ export interface Session {
   graph(): Promise<NeighbourGraph>;
   /**
    * where new texts would go on the map (umap-learn's transform: the fitted graph and layout, the
-   * layout fixed); texts are embedded with the session's model. Not for a saved map's layout.
+   * layout fixed); texts are embedded with the session's model. A saved map's layout needs its
+   * vectors and UMAP options (setLayout(xy, {vectors, umap})).
    */
   place(input: string | readonly string[] | MatrixLike | Float32Array, opts?: { nEpochs?: number; seed?: number; signal?: AbortSignal }): Promise<PlacedPoints>;
   /** histograms of the pairwise distances and cosines of the vectors (of at most maxRows texts, default 1000; bins default 40) */

@@ -17,7 +17,7 @@ export { openFolder } from './lib/folder.js';
 export { loadModel } from './lib/model.js';
 export { loadTokenizer } from './lib/tokenizer.js';
 export { cosineSimilarity, similarityTo, topK } from './lib/similarity.js';
-export { umap } from './lib/umap.js';
+export { umap, fitUmap, umapFromLayout } from './lib/umap.js';
 export { hdbscan, createClusterer } from './lib/hdbscan.js';
 export { clusterKeywords } from './lib/keywords.js';
 export { createSession } from './lib/session.js';

@@ -354,6 +354,21 @@ static void test_transform(void) {
     CHECK(memcmp(y1, y2, sizeof y1) == 0, "transform not deterministic");
     for (int i = 0; i < 14; i++) CHECK(isfinite(y1[i]), "non-finite transform");
     CHECK(nb[2 * 8] == 40 && w[2 * 8] == 1.f, "copy of row 40: neighbour %d strength %g", nb[16], (double)w[16]);
+    /* onto a saved map: the rows, positions and the parameters as given (a, b and k resolved there) */
+    float y3[14], w3[7 * 8];
+    int32_t nb3[7 * 8];
+    umap_params given = p; /* a = b = 0, n_neighbors as asked */
+    CHECK(umap_transform_onto(x, n, d, umap_embedding(u), &given, q, m, &tp, y3, nb3, w3, &err) == ES_OK, "%s", err.message);
+    CHECK(memcmp(y1, y3, sizeof y1) == 0 && memcmp(nb, nb3, sizeof nb) == 0 && memcmp(w, w3, sizeof w) == 0,
+          "onto the same map differs from the fitted transform");
+    float *bad = malloc(sizeof(float) * 2 * n);
+    memcpy(bad, umap_embedding(u), sizeof(float) * 2 * n);
+    bad[17] = INFINITY;
+    CHECK(umap_transform_onto(x, n, d, bad, &given, q, m, &tp, y3, NULL, NULL, &err) == ES_ERR_NUMERIC, "Inf position accepted");
+    free(bad);
+    given.min_dist = 2.f;
+    CHECK(umap_transform_onto(x, n, d, umap_embedding(u), &given, q, m, &tp, y3, NULL, NULL, &err) == ES_ERR_ARG, "min_dist > spread accepted");
+    CHECK(umap_transform_onto(x, 1, d, umap_embedding(u), &p, q, m, &tp, y3, NULL, NULL, &err) == ES_ERR_ARG, "a map of one point accepted");
     CHECK(umap_transform(u, x, n - 1, d, q, m, &tp, y1, NULL, NULL, &err) == ES_ERR_ARG, "wrong n accepted");
     CHECK(umap_transform(u, x, n, d, q, 0, &tp, y1, NULL, NULL, &err) == ES_ERR_ARG, "m = 0 accepted");
     q[3] = NAN;

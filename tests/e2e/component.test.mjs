@@ -250,8 +250,18 @@ test('<embedscape-map model=…> places a reader\'s own text, loading the engine
     // a text of the map is its own nearest neighbour (cosine 1), and the pin lands among its neighbours
     assert.equal(detail.nearest[0].index, 3);
     assert.ok(detail.nearest[0].sim > 0.9999, `cosine ${detail.nearest[0].sim}`);
-    const xs = detail.nearest.map((n) => MAP.x[n.index]), ys = detail.nearest.map((n) => MAP.y[n.index]);
-    assert.ok(detail.x >= Math.min(...xs) && detail.x <= Math.max(...xs) && detail.y >= Math.min(...ys) && detail.y <= Math.max(...ys));
+    // this map carries no vectors: its texts were embedded here, and the text placed by umap-learn's
+    // transform onto the layout, as Node places it (the same bytes), near its own point of the map
+    const node = await import('../../web/embedscape.node.js');
+    const { mapUmapOptions } = await import('../../web/lib/mapfile.js');
+    const model = await node.loadModel(modelDir);
+    const saved = node.parseMapFile(MAP);
+    const expected = (await node.umapFromLayout(await model.embed(MAP.texts), saved.xy, mapUmapOptions(saved)).transform(await model.embed(text))).embedding.data;
+    await model.dispose();
+    assert.deepEqual([detail.x, detail.y], [expected[0], expected[1]]);
+    const span = Math.max(...MAP.x) - Math.min(...MAP.x);
+    const off = Math.hypot(detail.x - MAP.x[3], detail.y - MAP.y[3]);
+    assert.ok(off < 0.05 * span, `placed ${off.toFixed(3)} from its own point (map ${span.toFixed(1)} wide)`);
     const ui = await page.evaluate(() => {
       const r = document.querySelector('#live').shadowRoot;
       return { pin: !r.querySelector('.pin').hidden, out: r.querySelector('.live output').textContent };
@@ -260,6 +270,69 @@ test('<embedscape-map model=…> places a reader\'s own text, loading the engine
     assert.match(ui.out, /^Closest: “/);
     assert.ok(local.requests.includes('/model/model.safetensors'));
     await page.locator('#live').screenshot({ path: path.join(shots, 'docs-live-text.png') });
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+    await local.close();
+  }
+});
+
+test('<embedscape-map model=…> on a map saved with its vectors places a text as umap-learn\'s transform, embedding only that text', async (t) => {
+  const modelDir = needShared(t, 'fixtures', 'bert-tiny');
+  if (!modelDir) return;
+  const api = await import('../../web/embedscape.node.js');
+  const { mapUmapOptions } = await import('../../web/lib/mapfile.js');
+  // the map as `embedscape map --vectors` saves it: layout, clusters, UMAP parameters and int8 vectors
+  const model = await api.loadModel(modelDir);
+  const umap = { nNeighbors: 8, minDist: 0.1, seed: 42 };
+  const s = await api.createSession({ model });
+  s.setTexts(MAP.texts);
+  s.setOptions({ umap, hdbscan: { minClusterSize: 5 } });
+  const r = await s.run();
+  const vectors = await s.vectorsOf(MAP.texts.map((_, i) => i));
+  await s.dispose();
+  const file = api.createMapFile({
+    texts: MAP.texts, xy: r.xy, labels: r.labels, probabilities: r.probabilities, clusters: r.clusters, model: 'bert-tiny',
+    params: { umap: { n_neighbors: 8, min_dist: 0.1, metric: 'cosine', seed: 42 }, hdbscan: { min_cluster_size: 5 } },
+    vectors: { data: vectors, n: MAP.texts.length, dim: model.dim },
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'embedscape-vmap-'));
+  writeFileSync(path.join(dir, 'v.map.json'), JSON.stringify(file));
+  // where it must land: the transform onto the saved layout with the saved (int8) vectors
+  const text = 'a sentence of my own about the weather and the sea';
+  const saved = api.parseMapFile(JSON.stringify(file));
+  const q = await model.embed(text);
+  const expected = (await api.umapFromLayout(saved.vectorsMatrix, saved.xy, mapUmapOptions(saved)).transform(q)).embedding.data;
+  await model.dispose();
+
+  const local = await serveStatic(ROOT, { '/model/': modelDir, '/maps/': dir });
+  const b = await launchChromium(t);
+  if (!b) { await local.close(); return; }
+  const { page } = b;
+  try {
+    await page.goto(`${local.url}/web/examples/docs.html`);
+    await addLiveMap(page, { id: 'v', src: '/maps/v.map.json', model: '/model/' });
+    await waitLoaded(page, '#v');
+    const messages = [];
+    await page.exposeFunction('__said', (m) => messages.push(m));
+    await page.evaluate((s) => {
+      const r = document.querySelector('#v').shadowRoot;
+      new MutationObserver(() => globalThis.__said(r.querySelector('.live output').textContent)).observe(r.querySelector('.live output'), { childList: true, characterData: true, subtree: true });
+      r.querySelector('.live input').value = s;
+    }, text);
+    const placed = page.evaluate(() => new Promise((r) => document.querySelector('#v').addEventListener('embedscape-place', (e) => r(e.detail), { once: true })));
+    await page.evaluate(() => document.querySelector('#v').shadowRoot.querySelector('.live button').click());
+    const detail = await placed;
+    console.log(`# placed at (${detail.x.toFixed(4)}, ${detail.y.toFixed(4)}), Node's transform (${expected[0].toFixed(4)}, ${expected[1].toFixed(4)}); said: ${messages.join(' | ')}`);
+    assert.deepEqual([detail.x, detail.y], [expected[0], expected[1]], "the pin is the transform onto the saved vectors (bytes equal to Node's)");
+    assert.ok(!messages.some((m) => /Embedding the/.test(m)), `the map's texts were not embedded: ${messages.join(' | ')}`);
+    // the map itself has the same vectors: a text of the map is its own nearest neighbour
+    await page.evaluate((s) => { document.querySelector('#v').shadowRoot.querySelector('.live input').value = s; }, MAP.texts[7]);
+    const again = page.evaluate(() => new Promise((r) => document.querySelector('#v').addEventListener('embedscape-place', (e) => r(e.detail), { once: true })));
+    await page.evaluate(() => document.querySelector('#v').shadowRoot.querySelector('.live button').click());
+    const d2 = await again;
+    assert.equal(d2.nearest[0].index, 7);
+    assert.ok(d2.nearest[0].sim > 0.999, `cosine ${d2.nearest[0].sim} (int8 vectors)`);
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();
@@ -290,7 +363,7 @@ test('<embedscape-map> served from another origin (a CDN) shows the map and embe
       const el = document.querySelector('#m');
       el.addEventListener('embedscape-place', (e) => r(e.detail), { once: true });
       const out = () => el.shadowRoot.querySelector('.live output').textContent;
-      const poll = setInterval(() => { if (/^Could not embed/.test(out())) { clearInterval(poll); j(new Error(out())); } }, 100);
+      const poll = setInterval(() => { if (/^Could not/.test(out())) { clearInterval(poll); j(new Error(out())); } }, 100);
       setTimeout(() => { clearInterval(poll); j(new Error(out())); }, 60000);
     }));
     await page.evaluate(() => document.querySelector('#m').shadowRoot.querySelector('.live button').click());

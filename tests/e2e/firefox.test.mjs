@@ -184,8 +184,10 @@ test('Firefox: <embedscape-map> draws a saved map, answers hover and search, and
     const detail = await placeText(page, '#live', MAP.texts[3]);
     assert.equal(detail.nearest[0].index, 3, 'a text of the map is its own nearest neighbour');
     assert.ok(detail.nearest[0].sim > 0.9999, `cosine ${detail.nearest[0].sim}`);
-    const xs = detail.nearest.map((n) => MAP.x[n.index]), ys = detail.nearest.map((n) => MAP.y[n.index]);
-    assert.ok(detail.x >= Math.min(...xs) && detail.x <= Math.max(...xs) && detail.y >= Math.min(...ys) && detail.y <= Math.max(...ys), 'the pin lands among its neighbours');
+    // umap-learn's transform: a copy of a text of the map starts on its point and stays near it
+    const span = Math.max(...MAP.x) - Math.min(...MAP.x);
+    const off = Math.hypot(detail.x - MAP.x[3], detail.y - MAP.y[3]);
+    assert.ok(off < 0.05 * span, `placed ${off.toFixed(3)} from its own point (map ${span.toFixed(1)} wide)`);
     assert.ok(srv.requests.includes('/model/model.safetensors'));
     await shotOf(page, '#live', ART, 'component-live-text.png');
     assert.deepEqual(tab.problems, [], 'no console errors');

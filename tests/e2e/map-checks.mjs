@@ -68,7 +68,7 @@ export function placeText(page, host, text, timeout = 60_000) {
   return page.evaluate(({ host, text, timeout }) => new Promise((resolve, reject) => {
     const el = document.querySelector(host);
     const out = () => el.shadowRoot.querySelector('.live output').textContent;
-    const poll = setInterval(() => { if (/^Could not embed/.test(out())) { clearInterval(poll); reject(new Error(out())); } }, 100);
+    const poll = setInterval(() => { if (/^Could not/.test(out())) { clearInterval(poll); reject(new Error(out())); } }, 100);
     const timer = setTimeout(() => { clearInterval(poll); reject(new Error(`no placement: ${out()}`)); }, timeout);
     el.addEventListener('embedscape-place', (e) => { clearInterval(poll); clearTimeout(timer); resolve(e.detail); }, { once: true });
     el.shadowRoot.querySelector('.live input').value = text;

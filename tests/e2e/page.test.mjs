@@ -108,7 +108,7 @@ async function saveDownload(page, button, name) {
 }
 
 /** Checks the exports against what the page shows; returns the parsed CSV rows. */
-async function checkExports(page, { texts, legendRows }) {
+async function checkExports(page, { texts, legendRows, vectors = true }) {
   const csvRows = parseCsv(readFileSync(await saveDownload(page, '#export-csv', 'export.csv'), 'utf8'));
   assert.deepEqual(csvRows[0], ['text', 'x', 'y', 'cluster', 'probability', 'cluster_name']);
   const rows = csvRows.slice(1);
@@ -123,6 +123,7 @@ async function checkExports(page, { texts, legendRows }) {
   assert.deepEqual(Array.from(map.labelsArray), rows.map((r) => Number(r[3])), 'map JSON labels = CSV');
   map.x.forEach((x, i) => assert.ok(Math.abs(x - Number(rows[i][1])) < 1e-4));
   assert.deepEqual(map.clusters.map((c) => c.size).sort(), legendRows.filter((e) => e.label >= 0).map((e) => e.size).sort());
+  assert.equal(map.vectorsMatrix, null, 'no vectors unless asked for');
 
   const md = readFileSync(await saveDownload(page, '#export-md', 'export.md'), 'utf8');
   const sections = md.split(/^## /m).slice(1);
@@ -147,6 +148,22 @@ async function checkExports(page, { texts, legendRows }) {
 
   const png = await saveDownload(page, '#export-png', 'export.png');
   assert.deepEqual([...readFileSync(png).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
+  assert.equal(await page.isEnabled('#export-vectors'), vectors, 'the vectors can be saved when the page has them');
+  if (vectors) {
+    // with the vectors (for <embedscape-map> to place readers' sentences): the session's, int8 per value
+    await page.check('#export-vectors');
+    const withV = parseMapFile(readFileSync(await saveDownload(page, '#export-json', 'export-vectors.map.json'), 'utf8'));
+    await page.uncheck('#export-vectors');
+    const mine = await page.evaluate(async (n) => Array.from(await globalThis.embedscape.app.session.vectorsOf(Array.from({ length: n }, (_, i) => i))), texts.length);
+    const dim = mine.length / texts.length;
+    assert.equal(withV.vectorsMatrix.n, texts.length);
+    assert.equal(withV.vectorsMatrix.dim, dim);
+    for (let i = 0; i < texts.length; i++) {
+      let max = 0;
+      for (let j = 0; j < dim; j++) max = Math.max(max, Math.abs(mine[i * dim + j]));
+      for (let j = 0; j < dim; j++) assert.ok(Math.abs(withV.vectorsMatrix.data[i * dim + j] - mine[i * dim + j]) <= max / 254 + 1e-7, `vector ${i}[${j}]`);
+    }
+  }
   return { rows, map };
 }
 
@@ -236,7 +253,7 @@ test('page: a saved map opens without a model; hover, search, legend, exports, s
     const tableRows = await page.$$eval('#cluster-body tr', (trs) => trs.map((tr) => Number(tr.dataset.label)));
     assert.deepEqual(tableRows.sort(), [...sizes.keys()].sort());
 
-    await checkExports(page, { texts: m.texts, legendRows: shownLegend });
+    await checkExports(page, { texts: m.texts, legendRows: shownLegend, vectors: false });
     await fullScreenshot(page, 'mapfile-full.png');
     await checkXssInert(page);
     checkRequests(requests, srv.url, ['/web/']);

@@ -144,11 +144,29 @@ ES_EXPORT int es_umap_find_ab(float spread, float min_dist, float *out) {
  * opts (n_opts float64): [0] n_epochs (0 or NaN = umap-learn's rule), [1] seed (NaN = 42).
  * y_out (m, n_components) float; idx_out (m, n_neighbors) int32 and w_out (m, n_neighbors) float may
  * be 0. */
-ES_EXPORT int es_umap_transform(const umap_ctx *ctx, const float *x_train, int n, int d, const float *x_new, int m,
-                                const double *opts, int n_opts, float *y_out, int32_t *idx_out, float *w_out) {
-    es_error *err = es_api_begin();
+static umap_transform_params transform_params_from_opts(const double *opts, int n_opts) {
     umap_transform_params p = umap_transform_default_params();
     if (n_opts > 0 && opts[0] == opts[0]) p.n_epochs = (int)opts[0];
     if (n_opts > 1 && opts[1] == opts[1]) p.seed = opts[1] >= 0 ? (uint64_t)opts[1] : 0;
+    return p;
+}
+
+ES_EXPORT int es_umap_transform(const umap_ctx *ctx, const float *x_train, int n, int d, const float *x_new, int m,
+                                const double *opts, int n_opts, float *y_out, int32_t *idx_out, float *w_out) {
+    es_error *err = es_api_begin();
+    umap_transform_params p = transform_params_from_opts(opts, n_opts);
     return es_api_return(umap_transform(ctx, x_train, n, d, x_new, m, &p, y_out, idx_out, w_out, err));
+}
+
+/* New points on a map made elsewhere (umap_transform_onto): x_train (n, d) the map's rows, emb (n,
+ * dim) their positions, opts (n_opts float64) the fit's options in es_umap_create's slots (its
+ * n_components is dim), topts (n_topts) as es_umap_transform's opts; outputs as es_umap_transform. */
+ES_EXPORT int es_umap_transform_onto(const float *x_train, int n, int d, const float *emb, int dim, const double *opts,
+                                     int n_opts, const double *topts, int n_topts, const float *x_new, int m,
+                                     float *y_out, int32_t *idx_out, float *w_out) {
+    es_error *err = es_api_begin();
+    umap_params p = params_from_opts(opts, n_opts);
+    p.n_components = dim;
+    umap_transform_params tp = transform_params_from_opts(topts, n_topts);
+    return es_api_return(umap_transform_onto(x_train, n, d, emb, &p, x_new, m, &tp, y_out, idx_out, w_out, err));
 }

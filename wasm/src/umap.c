@@ -101,7 +101,7 @@ es_status umap_find_ab(float spread, float min_dist, float *a_out, float *b_out,
     return ES_OK;
 }
 
-static es_status check_params(const umap_params *p, es_error *err) {
+es_status umap_check_params(const umap_params *p, es_error *err) {
     if (p->n_neighbors < 1) return es_fail(err, ES_ERR_ARG, "n_neighbors must be >= 1, got %d", p->n_neighbors);
     if (p->n_components < 1 || p->n_components > 64)
         return es_fail(err, ES_ERR_ARG, "n_components must be between 1 and 64, got %d", p->n_components);
@@ -179,7 +179,7 @@ static int resolved_epochs(const umap_params *p, int n) { return p->n_epochs > 0
 static es_status ctx_begin(const float *x, int n, int d, const umap_params *params, umap_ctx **ctx_out, es_error *err) {
     *ctx_out = NULL;
     umap_params p = params ? *params : umap_default_params();
-    es_status st = check_params(&p, err);
+    es_status st = umap_check_params(&p, err);
     if (st) return st;
     if (n < 1 || d < 1)
         return es_fail(err, ES_ERR_ARG, "UMAP needs at least one point with at least one coordinate, got (%d, %d)", n, d);
@@ -265,7 +265,7 @@ es_status umap_graph_from_knn(const int32_t *knn_idx, const float *knn_dist, int
                               const umap_params *params, umap_graph *graph_out, es_error *err) {
     memset(graph_out, 0, sizeof *graph_out);
     umap_params p = params ? *params : umap_default_params();
-    es_status st = check_params(&p, err);
+    es_status st = umap_check_params(&p, err);
     if (st) return st;
     if (n < 2) return es_fail(err, ES_ERR_ARG, "a neighbour graph needs at least 2 points, got %d", n);
     int k = resolved_k(&p, n);

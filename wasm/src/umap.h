@@ -72,6 +72,9 @@ typedef struct umap_info {
 
 umap_params umap_default_params(void);
 
+/* ES_ERR_ARG naming the first parameter out of its range (umap_create checks the same). */
+es_status umap_check_params(const umap_params *p, es_error *err);
+
 /* Fits a and b of 1 / (1 + a d^(2b)) to the min_dist / spread curve by least squares over 300
  * points on [0, 3 spread] (Levenberg-Marquardt, as scipy's curve_fit in find_ab_params). */
 es_status umap_find_ab(float spread, float min_dist, float *a_out, float *b_out, es_error *err);
@@ -140,6 +143,15 @@ umap_transform_params umap_transform_default_params(void);
 es_status umap_transform(const umap_ctx *ctx, const float *x_train, int n, int d, const float *x_new, int m,
                          const umap_transform_params *params, float *y_out, int32_t *knn_idx_out, float *weights_out,
                          es_error *err);
+
+/* The same onto a map made elsewhere (a saved map: its rows, positions and parameters, no context):
+ * x_train (n, d) the map's rows, embedding (n, params->n_components) their positions, params the
+ * fit's (n_neighbors is clamped to n - 1 as the fit clamps it; a and b are fitted from min_dist and
+ * spread when 0; n_epochs sets the transform's default as above). With the rows, positions and
+ * parameters of a fitted context it gives the bytes umap_transform gives. */
+es_status umap_transform_onto(const float *x_train, int n, int d, const float *embedding, const umap_params *params,
+                              const float *x_new, int m, const umap_transform_params *tparams, float *y_out,
+                              int32_t *knn_idx_out, float *weights_out, es_error *err);
 
 /* Checks the SGD kernels: SIMD vs generic negative-sample pushes, and the fast power against libm;
  * reports the largest relative difference. */

@@ -75,17 +75,35 @@ es_status umap_transform(const umap_ctx *ctx, const float *x_train, int n, int d
                          const umap_transform_params *params, float *y_out, int32_t *knn_idx_out, float *weights_out,
                          es_error *err) {
     if (!ctx) return es_fail(err, ES_ERR_ARG, "no UMAP context");
-    umap_transform_params tp = params ? *params : umap_transform_default_params();
-    umap_params p = umap_get_params(ctx);
-    umap_info info = umap_get_info(ctx);
-    int dim = umap_dim(ctx), k = info.n_neighbors;
-    if (umap_n(ctx) < 2) return es_fail(err, ES_ERR_ARG, "transform needs a map of at least 2 points");
     if (n != umap_n(ctx) || d != umap_input_dim(ctx))
         return es_fail(err, ES_ERR_ARG, "transform needs the %d x %d rows the map was fitted on, got %d x %d",
                        umap_n(ctx), umap_input_dim(ctx), n, d);
+    umap_params p = umap_get_params(ctx);
+    p.n_neighbors = umap_get_info(ctx).n_neighbors; /* as clamped by the fit */
+    return umap_transform_onto(x_train, n, d, umap_embedding(ctx), &p, x_new, m, params, y_out, knn_idx_out,
+                               weights_out, err);
+}
+
+es_status umap_transform_onto(const float *x_train, int n, int d, const float *embedding, const umap_params *params,
+                              const float *x_new, int m, const umap_transform_params *tparams, float *y_out,
+                              int32_t *knn_idx_out, float *weights_out, es_error *err) {
+    if (!x_train || !embedding || !params || !x_new || !y_out) return es_fail(err, ES_ERR_ARG, "transform: missing input");
+    umap_transform_params tp = tparams ? *tparams : umap_transform_default_params();
+    umap_params p = *params;
+    es_status st = umap_check_params(&p, err);
+    if (st) return st;
+    int dim = p.n_components;
+    if (n < 2) return es_fail(err, ES_ERR_ARG, "transform needs a map of at least 2 points");
+    if (d < 1) return es_fail(err, ES_ERR_ARG, "transform needs rows with at least one value, got %d", d);
     if (m < 1) return es_fail(err, ES_ERR_ARG, "transform needs at least one new point, got %d", m);
     if (tp.n_epochs < 0 || tp.n_epochs > 100000)
         return es_fail(err, ES_ERR_ARG, "n_epochs must be between 0 (automatic) and 100000, got %d", tp.n_epochs);
+    /* the rows and the new points are checked by knn_query; the positions come from a file */
+    if ((st = similarity_check_finite(embedding, n, dim, "the map's positions", err))) return st;
+    /* n_neighbors as a fit of n points uses it (umap_create clamps it the same way) */
+    int k = p.n_neighbors > n - 1 ? n - 1 : p.n_neighbors;
+    if (k < 2) k = 2;
+    if (!(p.a > 0.f && p.b > 0.f) && (st = umap_find_ab(p.spread, p.min_dist, &p.a, &p.b, err))) return st;
     int n_epochs = tp.n_epochs > 0 ? tp.n_epochs : p.n_epochs > 0 ? (p.n_epochs / 3 > 0 ? p.n_epochs / 3 : 1)
                                                  : (m <= 10000 ? 100 : 30);
 
@@ -95,7 +113,6 @@ es_status umap_transform(const umap_ctx *ctx, const float *x_train, int n, int d
     float *head = malloc(sizeof(float) * (size_t)m * dim), *tail = malloc(sizeof(float) * (size_t)n * dim);
     umap_graph g = {0};
     umap_layout_state s = {0};
-    es_status st = ES_OK;
     if (!idx || !dist || !w || !sigma || !rho || !head || !tail) {
         st = es_fail(err, ES_ERR_NOMEM, "out of memory transforming %d points", m);
         goto done;
@@ -108,7 +125,7 @@ es_status umap_transform(const umap_ctx *ctx, const float *x_train, int n, int d
     if (weights_out) memcpy(weights_out, w, sizeof(float) * (size_t)m * k);
     if ((st = bipartite_graph(idx, w, m, n, k, &g, err))) goto done;
     /* the map stays fixed: a copy, as umap-learn passes embedding_.copy() */
-    memcpy(tail, umap_embedding(ctx), sizeof(float) * (size_t)n * dim);
+    memcpy(tail, embedding, sizeof(float) * (size_t)n * dim);
     for (int i = 0; i < m; i++) idx[i] = idx[(size_t)i * k]; /* nearest neighbour of each new point */
     init_graph_transform(&g, tail, dim, idx, head);
     umap_graph_prune(&g, umap_graph_max(&g) / (float)n_epochs);

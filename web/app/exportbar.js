@@ -3,7 +3,7 @@
 // clusters as Markdown, and a Python script that rebuilds the map (the file formats are exports.js,
 // web/lib/mapfile.js, web/lib/mapbinary.js and web/lib/python.js).
 
-import { $, download, fmtInt } from './dom.js';
+import { $, download, fmtInt, fmtBytes } from './dom.js';
 import { toCsv, toMarkdown, clusterTitle } from './exports.js';
 import { clusterColor, NOISE_COLOR } from '../lib/palette.js';
 import { formatMapBinaryAsync } from '../lib/mapbinary.js';
@@ -51,7 +51,14 @@ export function mount(app) {
   }
   app.pictureDecoration = decoration;
 
-  const enable = (on) => { for (const id of BUTTONS) $(id).disabled = !on; };
+  const enable = (on) => {
+    for (const id of BUTTONS) $(id).disabled = !on;
+    // vectors exist for a map made here (or opened with them): about 524 bytes per text of 384 numbers
+    const withVectors = on && !!s.vectors && !!app.session;
+    $('export-vectors').disabled = !withVectors;
+    if (!withVectors) $('export-vectors').checked = false;
+    $('export-vectors-size').textContent = withVectors ? `(+${fmtBytes(s.texts.length * (Math.ceil((4 * s.vectors.dim) / 3) + 12))})` : '';
+  };
   app.on('reset', () => enable(false));
   app.on('ready', () => enable(!!s.labels));
   app.on('map-opened', () => enable(true));
@@ -64,9 +71,15 @@ export function mount(app) {
   $('export-csv').addEventListener('click', () => {
     download(new Blob([toCsv(mapData())], { type: 'text/csv;charset=utf-8' }), `${baseName()}.csv`);
   });
-  $('export-json').addEventListener('click', () => {
-    const m = app.api.createMapFile(mapData());
-    download(new Blob([JSON.stringify(m)], { type: 'application/json' }), `${baseName()}.map.json`);
+  $('export-json').addEventListener('click', async () => {
+    try {
+      const data = mapData();
+      if ($('export-vectors').checked && s.vectors && app.session) {
+        const n = s.texts.length;
+        data.vectors = { data: await app.session.vectorsOf(Array.from({ length: n }, (_, i) => i)), n, dim: s.vectors.dim };
+      }
+      download(new Blob([JSON.stringify(app.api.createMapFile(data))], { type: 'application/json' }), `${baseName()}.map.json`);
+    } catch (e) { app.error(e); }
   });
   $('export-py').addEventListener('click', () => {
     const name = baseName();

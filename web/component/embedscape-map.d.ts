@@ -30,6 +30,8 @@ export interface MapData {
   noise: number;
   model: string | null;
   params: MapParams;
+  /** the texts' vectors when the map was saved with them (decoded from int8), else null */
+  vectors: ResultMatrix | null;
   /** the map object as given */
   source: MapFileData;
 }

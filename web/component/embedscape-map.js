@@ -16,7 +16,10 @@
 //   src      URL of the map JSON (relative to the page)
 //   model    optional: URL of a model folder, or a Hugging Face Hub id; shows a box to place your own
 //            text on the map, embedded live in the reader's browser (loads embedscape.js and the model
-//            only when first used)
+//            only when first used) and placed as umap-learn's transform places a new point: among
+//            its nearest texts of the map, optimised against the fixed layout. A map saved with its
+//            vectors (`embedscape map --vectors`, the page's "with vectors") is placed on at once;
+//            without them the reader's browser embeds the map's texts first (once).
 //   theme    auto (default: follows prefers-color-scheme) | light | dark
 //   loading  lazy (default: when scrolled near) | eager
 //   label    accessible name of the map (default: "Map of N texts in K clusters")
@@ -33,7 +36,7 @@
 
 import { MapView } from '../lib/mapview.js';
 import { clusterColor, NOISE_COLOR } from '../lib/palette.js';
-import { parseMapFile } from '../lib/mapfile.js';
+import { parseMapFile, mapUmapOptions } from '../lib/mapfile.js';
 
 const CSS = `
 :host {
@@ -153,6 +156,7 @@ export function readMap(m) {
     noise: labels.reduce((s, l) => s + (l < 0 ? 1 : 0), 0),
     model: p.model ?? null,
     params: p.params,
+    vectors: p.vectorsMatrix,
     source: given,
   };
 }
@@ -563,7 +567,8 @@ export class EmbedscapeMap extends HTMLElement {
     text = text.trim();
     const out = this._el.liveOut;
     const modelUrl = this.model;
-    if (!text || !modelUrl || !this.map) return;
+    const map = this.map;
+    if (!text || !modelUrl || !map) return;
     const button = this._el.live.querySelector('button');
     button.disabled = true;
     try {
@@ -571,36 +576,57 @@ export class EmbedscapeMap extends HTMLElement {
         out.textContent = 'Loading the model…';
         const api = await import('../embedscape.js');
         const model = await api.loadModel(modelUrl);
-        out.textContent = `Embedding the ${this.map.n} texts of the map (once)…`;
-        // the map's texts are embedded into a session: their vectors stay in its worker, where the
-        // nearest texts of a reader's sentence are found
-        const session = await api.createSession({ model });
-        session.setTexts(this.map.texts);
-        await session.run({
-          until: 'vectors',
-          onProgress: (p) => { if (p.status === 'embed' && p.total) out.textContent = `Embedding the texts of the map: ${Math.floor((100 * p.done) / p.total)}%`; },
-        });
-        this._live = { model, session };
+        try {
+          this._live = { model, session: await this._liveSession(api, model, map, out) };
+        } catch (e) {
+          model.dispose().catch(() => {});
+          throw e;
+        }
       }
       const { model, session } = this._live;
-      const q = await model.embed(text);
-      const near = (await session.similar(q.data, 5)).map(({ index, score }) => ({ index, sim: score, text: this.map.texts[index] }));
-      // where UMAP would start a new point: a mean of its nearest neighbours' positions, weighted by
-      // a kernel on their similarity so that the closest ones dominate (an exact match lands on itself)
-      let sx = 0, sy = 0, sw = 0;
-      for (const { index, sim } of near) {
-        const w = Math.exp((sim - near[0].sim) / 0.05);
-        sx += w * this.map.xy.data[2 * index]; sy += w * this.map.xy.data[2 * index + 1]; sw += w;
-      }
-      this._pinAt = [sx / sw, sy / sw];
+      const q = (await model.embed(text)).data;
+      // umap-learn's transform onto the map's layout (its vectors, positions and UMAP options)
+      const placed = await session.place(q);
+      const near = (await session.similar(q, 5)).map(({ index, score }) => ({ index, sim: score, text: map.texts[index] }));
+      if (this.map !== map) return; // another map was loaded meanwhile
+      this._pinAt = [placed.embedding.data[0], placed.embedding.data[1]];
       this._placePin();
       this.view.highlight(near.map((n) => n.index));
       out.textContent = `Closest: ${near.slice(0, 3).map((n) => `“${n.text}” (${n.sim.toFixed(2)})`).join('; ')}`;
       this.dispatchEvent(new CustomEvent('embedscape-place', { detail: { text, x: this._pinAt[0], y: this._pinAt[1], nearest: near }, bubbles: true, composed: true }));
     } catch (e) {
-      out.textContent = `Could not embed: ${e.message}`;
+      out.textContent = `Could not place it: ${e.message}`;
     } finally {
       button.disabled = false;
+    }
+  }
+
+  /**
+   * A session on the map's layout with the texts' vectors: the map's own (int8, as saved) when it
+   * carries them, else embedded here once. Its worker answers the nearest texts and the placement.
+   */
+  async _liveSession(api, model, map, out) {
+    const umap = mapUmapOptions(map);
+    if (!umap) throw new api.EmbedscapeError('this map does not record the UMAP parameters it was made with, so a new text cannot be placed on its layout');
+    let vectors = map.vectors;
+    if (vectors && vectors.dim !== model.dim) {
+      throw new api.EmbedscapeError(`the map's vectors have ${vectors.dim} numbers per text, the model ${model.name ?? ''} gives ${model.dim}: it is not the model the map was made with`);
+    }
+    if (!vectors) {
+      out.textContent = `Embedding the ${map.n} texts of the map (once; a map saved with its vectors needs none of this)…`;
+      vectors = await model.embed(map.texts, {
+        onProgress: (p) => { if (p.total) out.textContent = `Embedding the texts of the map: ${Math.floor((100 * p.done) / p.total)}%`; },
+      });
+    }
+    const session = await api.createSession({ model });
+    try {
+      session.setTexts(map.texts);
+      session.setLayout(map.xy, { vectors, umap });
+      await session.run({ until: 'layout' });
+      return session;
+    } catch (e) {
+      session.dispose().catch(() => {});
+      throw e;
     }
   }
 

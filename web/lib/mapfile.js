@@ -268,6 +268,27 @@ export function parseMapFile(input) {
   };
 }
 
+// params.umap keys (umap-learn's names, as the page and `embedscape map` record them) that say how
+// the layout was made; anything else there is kept in the file but not used
+const UMAP_PARAM_KEYS = ['n_neighbors', 'min_dist', 'spread', 'metric', 'n_epochs', 'init', 'learning_rate',
+  'negative_sample_rate', 'local_connectivity', 'set_op_mix_ratio', 'repulsion_strength', 'a', 'b', 'seed'];
+
+/**
+ * The UMAP options (the library's camelCase names) a checked map's params.umap records, for placing
+ * new texts on its layout (session.setLayout(xy, {vectors, umap}), umapFromLayout). Values are
+ * passed on as they are: the options check of the call that uses them rejects a bad one. null when
+ * the map records no UMAP parameters (a map from elsewhere: its layout cannot be reproduced).
+ */
+export function mapUmapOptions(map) {
+  const u = map?.params?.umap;
+  if (!u || !Object.keys(u).length) return null;
+  const out = {};
+  for (const k of UMAP_PARAM_KEYS) {
+    if (u[k] !== undefined && u[k] !== null) out[k.replace(/_([a-z])/g, (_, c) => c.toUpperCase())] = u[k];
+  }
+  return out;
+}
+
 /**
  * Checks the "columns" of a map: an array of {name: non-empty string (each once), type: "number" |
  * "string", values: n entries, numbers (finite) or strings as the type says, or null}.

@@ -29,10 +29,11 @@ const SELECT_KEYS = ['minClusterSize', 'method', 'allowSingleCluster', 'clusterS
 /**
  * The stages in the order they run. `after(s)` names the stages read; `reads(s)` the options (and
  * inputs) read, as a plain object; `needed(s)` whether the stage is part of the pipeline at all.
- * s = {texts: version, vectors: 'model id' | 'given', umap, hdbscan, keywords, clusterOn, layoutGiven}.
+ * s = {texts: version, vectors: 'model id' | 'given', umap, hdbscan, keywords, clusterOn, layoutGiven, layoutVectors}
+ * (layoutVectors: a given layout came with its vectors, which are put in as given vectors are).
  */
 export const STAGES = Object.freeze([
-  { name: 'vectors', after: () => [], reads: (s) => ({ texts: s.texts, source: s.vectors }), needed: (s) => !s.layoutGiven },
+  { name: 'vectors', after: () => [], reads: (s) => ({ texts: s.texts, source: s.vectors }), needed: (s) => !s.layoutGiven || s.layoutVectors },
   { name: 'layout', after: () => ['vectors'], reads: (s) => (s.layoutGiven ? { given: s.layoutGiven } : { umap: s.umap }), needed: () => true },
   { name: 'layout5', after: () => ['vectors'], reads: (s) => ({ umap: { ...s.umap, ...LAYOUT5_OPTIONS } }), needed: (s) => s.clusterOn === 'layout5' },
   { name: 'tree', after: (s) => [s.clusterOn], reads: (s) => ({ minSamples: s.hdbscan.minSamples ?? s.hdbscan.minClusterSize, space: s.clusterOn }), needed: () => true },

@@ -24,6 +24,7 @@ export const OP = Object.freeze({
   SIMILARITY_TOP_K_ALL: 'similarity.topKAll',
   KNN: 'knn',
   UMAP_RUN: 'umap.run',
+  UMAP_TRANSFORM: 'umap.transform', // new points onto a map: its rows, positions and options sent with the call
   // a kNN search in parts over every worker (umap-parallel.js)
   UMAP_KNN_BEGIN: 'umap.knnBegin',
   UMAP_KNN_PART: 'umap.knnPart',

@@ -21,7 +21,7 @@
 import { EmbedscapeError, abortError, isAbortError, throwIfAborted } from './errors.js';
 import { getDefaultPool } from './pool.js';
 import { OP } from './protocol.js';
-import { UMAP_OPTIONS, HDBSCAN_OPTIONS, KEYWORDS_OPTIONS, RUN_OPTIONS, checkOptions, checkValue } from './options.js';
+import { UMAP_OPTIONS, HDBSCAN_OPTIONS, KEYWORDS_OPTIONS, RUN_OPTIONS, checkOptions, checkValue, pick } from './options.js';
 import { toMatrix } from './matrix.js';
 import { shareBoundaries, checkTexts } from './model.js';
 import { CLUSTER_SPACES, LAYOUT5_OPTIONS, STAGE_NAMES, plan as planStages, stageKeys } from './pipeline.js';
@@ -84,6 +84,7 @@ export class Session {
       texts: this._textsVersion,
       vectors: this._vectorsSource,
       layoutGiven: this._layoutGiven,
+      layoutVectors: !!this._given?.vectors,
       umap: this.options.umap,
       hdbscan: this.options.hdbscan,
       keywords: this.options.keywords,
@@ -126,12 +127,22 @@ export class Session {
     this._vectorsSource = `given:${this._textsVersion}:${Math.random()}`;
   }
 
-  /** A layout computed elsewhere (a saved map): the session clusters it and answers queries about it; no vectors. */
-  setLayout(xy) {
+  /**
+   * A layout computed elsewhere (a saved map): the session clusters it and answers queries about it.
+   * With `vectors` (the texts' embeddings, as a map saved with its vectors carries them) the
+   * similarity queries answer too, and with `umap` as well (the UMAP options the layout was made
+   * with, UMAP_OPTIONS' names) new texts can be placed on it (place()) and its neighbour graph drawn.
+   */
+  setLayout(xy, { vectors, umap } = {}) {
     const m = toMatrix(xy, 'setLayout');
     if (m.n !== this.texts.length) throw new EmbedscapeError(`setLayout: ${m.n} points for ${this.texts.length} texts`);
-    this._given = { layout: m };
+    const v = vectors === undefined || vectors === null ? null : toMatrix(vectors, 'setLayout: vectors');
+    if (v && v.n !== m.n) throw new EmbedscapeError(`setLayout: ${v.n} vectors for ${m.n} texts`);
+    if (v && this.model && v.dim !== this.model.dim) throw new EmbedscapeError(`setLayout: the vectors have ${v.dim} numbers per text, the session's model ${this.model.dim}`);
+    const u = umap === undefined || umap === null ? null : pick(UMAP_OPTIONS, checkOptions(UMAP_OPTIONS, umap, 'setLayout: umap', null));
+    this._given = { layout: m, vectors: v, umap: u };
     this._layoutGiven++;
+    if (v) this._vectorsSource = `given:${this._textsVersion}:${Math.random()}`;
     this.result.xy = m;
   }
 
@@ -148,7 +159,7 @@ export class Session {
       keywords: merge(KEYWORDS_OPTIONS, this.options.keywords, o.keywords, 'keywords'),
       clusterOn: o.clusterOn ?? this.options.clusterOn,
     };
-    if (this.options.clusterOn === 'layout5' && this._layoutGiven) throw new EmbedscapeError('setOptions: a saved map has no vectors to cluster in meaning space');
+    if (this.options.clusterOn === 'layout5' && this._layoutGiven && !this._given?.vectors) throw new EmbedscapeError('setOptions: a saved map has no vectors to cluster in meaning space');
   }
 
   /** The stages a run() would redo now, in order. */
@@ -253,7 +264,7 @@ export class Session {
       case 'layout': {
         if (this._given?.layout) {
           const m = this._given.layout;
-          await this._call(OP.SESSION_STAGE, { stage: 'setLayout', space: 'layout', data: m.data, dim: m.dim }, signal);
+          await this._call(OP.SESSION_STAGE, { stage: 'setLayout', space: 'layout', data: m.data, dim: m.dim, opts: this._given.umap }, signal);
           r.xy = m;
           r.layoutInfo = null;
           r.snapshotEpochs = [];

@@ -4,7 +4,7 @@ export { createEngine, Engine } from './engine.js';
 export { createTokenizer } from './tokenizer.js';
 export { createBertModel, EMBED_CHUNK_TOKENS } from './bert.js';
 export { similarityMatrixWith, similarityToWith, topKWith, topKAllWith } from './similarity.js';
-export { runUmapWith, knnSearchWith, findAbParamsWith, createUmapWith, umapGraphWith, UmapFit } from './umap.js';
+export { runUmapWith, knnSearchWith, findAbParamsWith, createUmapWith, umapGraphWith, UmapFit, transformOntoWith } from './umap.js';
 export {
   hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanRun, normalizeHdbscanOptions,
   hdbscanNeighbors, hdbscanNeighborsFree, hdbscanPrepareFromNeighbors, hdbscanBytes,

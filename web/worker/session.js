@@ -13,7 +13,7 @@ import { EmbedscapeError } from './engine.js';
 import { OP } from '../lib/protocol.js';
 import { clusterKeywords } from '../lib/keywords.js';
 import { loadedModel } from './bert.js';
-import { runUmapWith } from './umap.js';
+import { runUmapWith, transformOntoWith } from './umap.js';
 import { hdbscanPrepare, hdbscanSelect, hdbscanFree, hdbscanNeighbors, hdbscanNeighborsFree, hdbscanPrepareFromNeighbors } from './hdbscan.js';
 import { similarityToWith, similarityMatrixWith, topKWith } from './similarity.js';
 import { graphFromVectors, graphRecord } from './umapgraph.js';
@@ -74,12 +74,15 @@ class Session {
     return s;
   }
 
-  /** Puts a layout computed elsewhere (a saved map). */
-  setSpace(name, data, dim) {
+  /**
+   * Puts a layout computed elsewhere (a saved map). `opts`: the UMAP options it was made with, when
+   * known; with the vectors they let new texts be placed on it and its neighbour graph be drawn.
+   */
+  setSpace(name, data, dim, opts = null) {
     if (data.length !== this.n * dim) throw new EmbedscapeError(`a layout of ${data.length / dim} points for ${this.n} texts`);
     this.dropTrees(name);
     this.dropSpace(name);
-    this.spaces.set(name, { version: ++this.version, data, dim, info: null });
+    this.spaces.set(name, { version: ++this.version, data, dim, info: null, opts, graph: null, fit: null });
   }
 
   /** Forgets a space, and the fitted UMAP kept with it. */
@@ -214,9 +217,9 @@ const stages = {
     if (!s.labels) throw new EmbedscapeError('the session has no clusters yet');
     return clusterKeywords(s.texts, s.labels.labels, { topN });
   },
-  /** {space, data, dim}: a layout computed elsewhere (a saved map) */
-  async setLayout(ctx, s, { space = 'layout', data, dim }) {
-    s.setSpace(space, data, dim);
+  /** {space, data, dim, opts?}: a layout computed elsewhere (a saved map), and the UMAP options it was made with */
+  async setLayout(ctx, s, { space = 'layout', data, dim, opts }) {
+    s.setSpace(space, data, dim, opts ?? null);
     return true;
   },
 };
@@ -258,12 +261,16 @@ const queries = {
    */
   place: (ctx, s, { vectors, nEpochs, seed }) => {
     const sp = s.space('layout');
-    if (!sp.fit) throw new EmbedscapeError('this map was not laid out here (a saved map): new texts cannot be placed on it');
     if (!(vectors instanceof Float32Array) || vectors.length % s.dim !== 0 || !vectors.length) throw new EmbedscapeError(`place: vectors must be a Float32Array of m x ${s.dim} values`);
+    const points = { data: vectors, n: vectors.length / s.dim, dim: s.dim };
     const opts = {};
     if (nEpochs !== undefined) opts.nEpochs = nEpochs;
     if (seed !== undefined) opts.seed = seed;
-    return sp.fit.transform(s.vectors, { data: vectors, n: vectors.length / s.dim, dim: s.dim }, opts);
+    if (sp.fit) return sp.fit.transform(s.vectors, points, opts);
+    // a saved map: its vectors, positions and UMAP options are all the transform needs
+    if (!sp.opts) throw new EmbedscapeError('this saved map does not say how it was laid out (its UMAP options): new texts cannot be placed on it');
+    if (!s.filled.every((v) => v === 1)) throw new EmbedscapeError('this saved map carries no vectors: new texts cannot be placed on it (save it with its vectors, or embed its texts)');
+    return transformOntoWith(ctx.engine, s.vectors, { data: sp.data, n: s.n, dim: sp.dim }, points, sp.opts, opts);
   },
   /** {bins, maxRows} -> the spread of pairwise distances and cosines (and of distances on the map) */
   distanceStats: (ctx, s, { bins = 40, maxRows = 1000 }) => distanceStats(ctx.engine, s, bins, maxRows),

@@ -161,35 +161,61 @@ export class UmapFit {
    */
   transform(train, points, opts = {}) {
     if (!train?.ptr) checkInput(train);
-    checkInput(points);
-    const t = checkOptions(TRANSFORM_OPTIONS, opts, 'umap transform', null);
     if (train.n !== this.n) throw new EmbedscapeError(`transform needs the ${this.n} rows this map was fitted on, got ${train.n}`);
-    if (points.dim !== train.dim) throw new EmbedscapeError(`new points have ${points.dim} columns, the map's rows ${train.dim}`);
-    const vec = new Float64Array([
-      t.nEpochs ?? NaN,
-      t.seed ?? NaN,
-    ]);
-    const m = points.n;
-    const k = this.info.nNeighbors;
-    return this.engine.scoped((alloc, copy) => {
-      const xt = train.ptr ?? copy(train.data);
-      const xn = copy(points.data);
-      const o = copy(vec);
-      const y = alloc(4 * m * this.nComponents);
-      const idx = alloc(4 * m * k);
-      const w = alloc(4 * m * k);
-      this.engine.call('es_umap_transform', this._ptr(), xt, train.n, train.dim, xn, m, o, vec.length, y, idx, w);
-      return {
-        embedding: { data: this.engine.readF32(y, m * this.nComponents), n: m, dim: this.nComponents },
-        indices: this.engine.readI32(idx, m * k), weights: this.engine.readF32(w, m * k), k,
-      };
-    });
+    return transformCall(this.engine, train, points, this.nComponents, this.info.nNeighbors, opts,
+      (xt, xn, m, o, nOpts, y, idx, w) => this.engine.call('es_umap_transform', this._ptr(), xt, train.n, train.dim, xn, m, o, nOpts, y, idx, w));
   }
 
   dispose() {
     if (this._u) this.engine.raw('es_umap_free', this._u);
     this._u = 0;
   }
+}
+
+/**
+ * The call shared by UmapFit.transform and transformOntoWith: checks the new points and the
+ * transform options, copies them in and reads the placed points, their neighbours and strengths.
+ * `run(xt, xn, m, opts, nOpts, y, idx, w)` makes the engine call.
+ */
+function transformCall(engine, train, points, nComponents, k, opts, run) {
+  checkInput(points);
+  const t = checkOptions(TRANSFORM_OPTIONS, opts, 'umap transform', null);
+  if (points.dim !== train.dim) throw new EmbedscapeError(`new points have ${points.dim} columns, the map's rows ${train.dim}`);
+  const vec = new Float64Array([t.nEpochs ?? NaN, t.seed ?? NaN]);
+  const m = points.n;
+  return engine.scoped((alloc, copy) => {
+    const xt = train.ptr ?? copy(train.data);
+    const xn = copy(points.data);
+    const o = copy(vec);
+    const y = alloc(4 * m * nComponents);
+    const idx = alloc(4 * m * k);
+    const w = alloc(4 * m * k);
+    run(xt, xn, m, o, vec.length, y, idx, w);
+    return {
+      embedding: { data: engine.readF32(y, m * nComponents), n: m, dim: nComponents },
+      indices: engine.readI32(idx, m * k), weights: engine.readF32(w, m * k), k,
+    };
+  });
+}
+
+/**
+ * Places new points on a map made elsewhere (a saved map) with the same transform: `train` the
+ * map's rows (its vectors), `embedding` their positions {data, n, dim}, `umapOpts` the options the
+ * map was made with (UMAP_OPTIONS; nComponents is the embedding's dim). On a map fitted here, with
+ * its rows, layout and options, the result has the bytes of UmapFit.transform.
+ */
+export function transformOntoWith(engine, train, embedding, points, umapOpts = {}, opts = {}) {
+  if (!train?.ptr) checkInput(train);
+  checkInput(embedding);
+  if (embedding.n !== train.n) throw new EmbedscapeError(`the map has ${embedding.n} positions for ${train.n} rows`);
+  const vec = umapOptionVector({ ...umapOpts, nComponents: embedding.dim });
+  const n = train.n;
+  const k = Math.max(2, Math.min(vec[0], n - 1)); // n_neighbors as a fit of n points clamps it
+  return transformCall(engine, train, points, embedding.dim, k, opts, (xt, xn, m, o, nOpts, y, idx, w) => engine.scoped((alloc, copy) => {
+    const e = copy(embedding.data);
+    const uo = copy(vec);
+    engine.call('es_umap_transform_onto', xt, n, train.dim, e, embedding.dim, uo, vec.length, o, nOpts, xn, m, y, idx, w);
+  }));
 }
 
 /**
@@ -423,6 +449,11 @@ export const umapOps = {
       snapshotMs,
     });
     return { result: r, transfer: [r.embedding.data.buffer] };
+  },
+  /** {train, embedding, opts, points, transform: {nEpochs, seed}} -> {embedding, indices, weights, k} (transformOntoWith) */
+  [OP.UMAP_TRANSFORM]: async (ctx, { train, embedding, opts, points, transform }) => {
+    const r = transformOntoWith(ctx.engine, train, embedding, points, opts, transform);
+    return { result: r, transfer: [r.embedding.data.buffer, r.indices.buffer, r.weights.buffer] };
   },
   /** {matrix, opts: {k, metric, method, seed}} -> {indices, distances, n, k} */
   [OP.KNN]: async (ctx, { matrix, opts }) => {
