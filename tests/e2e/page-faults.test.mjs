@@ -1,7 +1,9 @@
 // page-faults.test.mjs — the page under faults, in headless Chromium: the worker that holds the session
 // terminated in the middle of a run (as a crash or an out-of-memory kill would end it); the engine
-// failing inside a stage after the texts were embedded. Each must give a visible message, show no
-// half-made map as final, and leave a page that works: the next run finishes the map.
+// failing inside a stage after the texts were embedded; the model's download from the Hugging Face Hub
+// cut half-way; the browser's storage full, so that neither the model nor the vectors can be kept.
+// Each must give a visible message, show no half-made map or file as final, and leave a page that
+// works: the next run (or download) finishes the map.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,16 +12,17 @@ import path from 'node:path';
 
 import { ROOT, needShared, artifactDir } from '../helpers.mjs';
 import { serve, launchBrowser, needChromium } from './page-server.mjs';
+import { startHub, REPO } from '../lib/hub-stub.mjs';
 
 const ART = artifactDir('page-faults');
 const ENDED = ['ready', 'error', 'cancelled'];
 
-/** A page of the app with the random model and the sample of 200 texts loaded: {page, problems}. */
-async function openWithSample(browser, srv) {
+/** A page of the app (by default with the random model at ?model=) and the sample of 200 texts loaded: {page, problems}. */
+async function openWithSample(browser, srv, query = '?model=/__model/bert-tiny/') {
   const page = await browser.context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(`${srv.url}/web/?model=/__model/bert-tiny/`);
+  await page.goto(`${srv.url}/web/${query}`);
   await page.waitForFunction(() => globalThis.embedscape?.api);
   await page.evaluate(() => {
     const { app } = globalThis.embedscape;
@@ -158,6 +161,147 @@ test('page: the engine failing inside the clustering gives a visible message nam
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();
+    await srv.close();
+  }
+});
+
+const PAGE_REPO = 'sentence-transformers/all-MiniLM-L6-v2';
+const HUB = 'https://huggingface.co', STORAGE = 'https://cdn-lfs.huggingface.co';
+const MODEL_CACHE = 'embedscape-models-v1';
+
+/**
+ * The page's downloads from the Hugging Face Hub go to the stub (tests/lib/hub-stub.mjs, serving the
+ * random model as the page's repository): the https addresses of the Hub and of its storage host are
+ * rewritten to the stub's below the page (Chrome DevTools' Fetch domain), so the page's own
+ * Content-Security-Policy and its code are as on the web. {truncateNext: true} answers the next GET of
+ * the weights with half of them under the whole Content-Length, ending without an error (as a proxy
+ * may end a response).
+ */
+async function hubBelowThePage(context, page, hub) {
+  const cdp = await context.newCDPSession(page);
+  const ctl = { truncateNext: false, cdp };
+  await cdp.send('Fetch.enable', { patterns: [{ urlPattern: `${HUB}/*` }, { urlPattern: `${STORAGE}/*` }] });
+  cdp.on('Fetch.requestPaused', async ({ requestId, request }) => {
+    const u = new URL(request.url);
+    try {
+      if (u.origin === STORAGE && request.method === 'GET' && ctl.truncateNext) {
+        ctl.truncateNext = false;
+        const body = hub.files.get('model.safetensors');
+        await cdp.send('Fetch.fulfillRequest', {
+          requestId, responseCode: 200, body: body.subarray(0, body.length >> 1).toString('base64'),
+          responseHeaders: [{ name: 'content-length', value: String(body.length) }, { name: 'content-type', value: 'application/octet-stream' }, { name: 'access-control-allow-origin', value: '*' }],
+        });
+        return;
+      }
+      const to = u.origin === STORAGE ? hub.storageUrl : hub.url;
+      await cdp.send('Fetch.continueRequest', { requestId, url: `${to}${u.pathname.replace(`/${PAGE_REPO}/`, `/${REPO}/`)}${u.search}` });
+    } catch { /* the page went away */ }
+  });
+  return ctl;
+}
+
+/** The model files the page keeps in its Cache Storage: {name: bytes}. */
+const cachedFiles = (page) => page.evaluate(async (name) => {
+  const c = await caches.open(name);
+  const out = {};
+  for (const req of await c.keys()) {
+    const r = await c.match(req);
+    if (r.ok) out[req.url.split('/').pop()] = (await r.arrayBuffer()).byteLength;
+  }
+  return out;
+}, MODEL_CACHE);
+
+/** Clicks the model panel's download button and waits for the panel to ask again (true) or the run to end (false). */
+async function download(page) {
+  const before = await page.textContent('#model-message');
+  await page.click('#model-download');
+  await page.waitForFunction((before) => (!document.getElementById('model-download').hidden && document.getElementById('model-message').textContent !== before) ||
+    ['ready', 'error'].includes(document.body.dataset.phase), before, { timeout: 60_000 });
+  return page.evaluate(() => document.body.dataset.phase === 'model');
+}
+
+test('page: the model download cut half-way says which file and what to do, keeps nothing of it, and the next download works', { timeout: 120_000 }, async (t) => {
+  if (!needChromium(t)) return;
+  const modelDir = needShared(t, 'fixtures', 'bert-tiny');
+  if (!modelDir) return;
+  const srv = await serve(ROOT);
+  const hub = await startHub(modelDir, { cors: true, storageName: STORAGE });
+  const browser = await launchBrowser();
+  const weights = hub.files.get('model.safetensors').length;
+  try {
+    const { page, problems } = await openWithSample(browser, srv, '');
+    const ctl = await hubBelowThePage(browser.context, page, hub);
+    await page.click('#embed-btn');
+    await page.waitForSelector('#model-download:not([hidden])');
+    assert.match(await page.textContent('#model-download'), /^Download all-MiniLM-L6-v2 \(\d\.\d MB\)$/, 'the stub answered the size');
+
+    // 1. the connection closes after half the weights
+    hub.knobs = { dropAfter: weights >> 1 };
+    assert.equal(await download(page), true, 'the page asks again');
+    let message = (await page.textContent('#model-message')).trim();
+    console.log(`# the page said: ${message}`);
+    assert.match(message, /^The model could not be loaded: the download of model\.safetensors from huggingface\.co was interrupted after \d\.\d MB of 3\.9 MB \(.+\)\. Nothing of it was kept: try the download again\. /);
+    assert.ok(await page.isVisible('#model-message') && await page.isVisible('#model-download'));
+    await page.locator('#model-panel').screenshot({ path: path.join(ART, 'download-cut.png') });
+    assert.equal((await cachedFiles(page))['model.safetensors'], undefined, 'no part of the weights in the Cache Storage');
+    assert.equal(await page.evaluate(() => globalThis.embedscape.state.vectors), null);
+
+    // 2. the weights end quietly at half their Content-Length
+    ctl.truncateNext = true;
+    assert.equal(await download(page), true, 'the page asks again');
+    message = (await page.textContent('#model-message')).trim();
+    console.log(`# the page said: ${message}`);
+    assert.match(message, /^The model could not be loaded: the download of model\.safetensors from huggingface\.co was interrupted after 1\.9 MB of 3\.9 MB \(the connection closed early\)\. Nothing of it was kept: try the download again\. /);
+    assert.equal((await cachedFiles(page))['model.safetensors'], undefined, 'no part of the weights in the Cache Storage');
+
+    // 3. the next download is whole: the map is made, and the weights are kept whole
+    hub.log.length = 0;
+    assert.equal(await download(page), false);
+    await page.waitForFunction((ended) => ended.includes(document.body.dataset.phase), ENDED, { timeout: 60_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'ready', await page.textContent('#error-text'));
+    assert.ok(hub.log.some((l) => l.method === 'GET' && l.path.startsWith('/storage/')), 'the weights were downloaded again, not read from the cache');
+    assert.equal(await page.evaluate(() => globalThis.embedscape.state.labels?.length), 200);
+    assert.equal((await cachedFiles(page))['model.safetensors'], weights);
+    assert.equal(await page.isVisible('#model-panel'), false);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await hub.close();
+    await srv.close();
+  }
+});
+
+test('page: with the browser storage full the downloaded model is used all the same, and the page says it could not be kept', { timeout: 120_000 }, async (t) => {
+  if (!needChromium(t)) return;
+  const modelDir = needShared(t, 'fixtures', 'bert-tiny');
+  if (!modelDir) return;
+  const srv = await serve(ROOT);
+  const hub = await startHub(modelDir, { cors: true, storageName: STORAGE });
+  const browser = await launchBrowser();
+  try {
+    const { page, problems } = await openWithSample(browser, srv, '');
+    const { cdp } = await hubBelowThePage(browser.context, page, hub);
+    // a quota of one byte: the Cache Storage and IndexedDB refuse every write with QuotaExceededError
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: srv.url, quotaSize: 1 });
+    await page.click('#embed-btn');
+    await page.waitForSelector('#model-download:not([hidden])');
+    assert.equal(await runEnds(page, () => page.click('#model-download')), 'ready', await page.textContent('#error-text'));
+    assert.equal(await page.evaluate(() => globalThis.embedscape.state.labels?.length), 200, 'the map is made');
+    assert.equal(await page.isVisible('#error'), false, 'no failure');
+    // the model, then the vectors (after the embedding), then the texts (once the map is ready)
+    await page.waitForFunction(() => /these texts:/.test(document.getElementById('notice-text').textContent), null, { timeout: 10_000 });
+    const notice = (await page.textContent('#notice-text')).trim();
+    console.log(`# the page said: ${notice}`);
+    assert.ok(await page.isVisible('#notice'));
+    assert.equal(notice, 'This browser could not keep the model all-MiniLM-L6-v2, the vectors of these texts and these texts: its storage for this page is full. ' +
+      'The page works all the same, but the model is downloaded again on your next visit, the texts are embedded again next time and a reload of this page will not find them. ' +
+      'To keep them, free some space (this site\'s data, in the browser\'s settings).');
+    await page.screenshot({ path: path.join(ART, 'storage-full.png') });
+    assert.deepEqual(await cachedFiles(page), {}, 'nothing was kept');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await hub.close();
     await srv.close();
   }
 });

@@ -34,6 +34,8 @@ export function createApp() {
   };
   let controller = null;
   const notices = new Map();
+  const notKept = new Map(); // what -> {lacking, why}
+  const listed = (a) => (a.length < 2 ? a.join('') : `${a.slice(0, -1).join(', ')} and ${a[a.length - 1]}`);
 
   const app = {
     api,
@@ -68,7 +70,20 @@ export function createApp() {
       $('notice-text').textContent = [...notices.values()].join('\n');
       $('notice').hidden = notices.size === 0;
     },
-    hideNotices() { notices.clear(); $('notice').hidden = true; },
+    hideNotices() { notices.clear(); notKept.clear(); $('notice').hidden = true; },
+    /**
+     * Something this browser was to keep (the model, vectors, texts) could not be kept: the page works
+     * on, and one notice says what is missing next time. what: 'these texts'; lacking: what that costs.
+     */
+    notKept(what, lacking, e) {
+      const why = e?.name === 'QuotaExceededError' ? 'its storage for this page is full' : `storing failed: ${e?.name ?? 'Error'}: ${e?.message ?? e}`;
+      notKept.set(what, { lacking, why });
+      const items = [...notKept.entries()];
+      const one = items.every(([, v]) => v.why === items[0][1].why);
+      const things = listed(items.map(([w, v]) => (one ? w : `${w} (${v.why})`)));
+      app.notice('kept', `This browser could not keep ${things}${one ? `: ${items[0][1].why}` : ''}. The page works all the same, but ${listed(items.map(([, v]) => v.lacking))}.` +
+        (one && e?.name === 'QuotaExceededError' ? ' To keep them, free some space (this site\'s data, in the browser\'s settings).' : ''));
+    },
     isAbort: (e) => !!e && e.name === 'AbortError',
 
     /** Stops whatever runs (model, embedding, layout, clustering); the map on screen stays as it is. */
