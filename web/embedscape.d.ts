@@ -91,6 +91,8 @@ export declare class EmbedscapeError extends Error {
   name: 'EmbedscapeError';
   /** engine status code (see STATUS), 0 when the error comes from JS */
   status: number;
+  /** the stage that failed, when the error comes from Session.run() */
+  stage?: SessionStage;
 }
 
 /** Engine status codes (wasm/src/status.h); EmbedscapeError.status holds one of them. */
@@ -787,7 +789,7 @@ export interface Session {
   setOptions(opts: SessionOptions): void;
   /** the stages a run() would redo now, in order */
   plan(until?: SessionStage): SessionStage[];
-  /** runs the stale stages; a newer run replaces this one (it then rejects with an AbortError) */
+  /** runs the stale stages; a newer run replaces this one (it then rejects with an AbortError); a failed stage rejects with its error, `stage` naming it */
   run(opts?: SessionRunOptions): Promise<SessionResult>;
   /** the vector of text i */
   vector(i: number): Promise<F32Array>;

@@ -16,9 +16,11 @@ const sha1 = (b) => createHash('sha1').update(b).digest('hex');
  * A stand-in for the Hub serving `dir` as repository REPO (LFS files redirect to a storage host on another port). Knobs (reset per test):
  *  dropAfter: on the next GET of the weights, send this many bytes then cut the connection;
  *  wrongSha: announce a wrong sha256; hide: file names answered with 404; status: answer everything with it.
- * cors: answer pages of other origins too. Returns {url, storageUrl, files, log, knobs, close()}.
+ * cors: answer pages of other origins too. storageName: the origin the redirects name for the storage
+ * host (a browser test that maps an https address onto storageUrl), default storageUrl.
+ * Returns {url, storageUrl, files, log, knobs, close()}.
  */
-export function startHub(dir, { cors = false } = {}) {
+export function startHub(dir, { cors = false, storageName = null } = {}) {
   const files = new Map();
   for (const f of MODEL_FILES) if (existsSync(path.join(dir, f))) files.set(f, readFileSync(path.join(dir, f)));
   const hub = { files, log: [], knobs: {} };
@@ -37,7 +39,7 @@ export function startHub(dir, { cors = false } = {}) {
       const body = files.get(name);
       if (name.endsWith('.safetensors')) { // an LFS file: redirect to the storage host
         const sha = k.wrongSha ? '0'.repeat(64) : sha256(body);
-        res.writeHead(302, { location: `${hub.storageUrl}/storage/${sha256(body)}?name=${encodeURIComponent(name)}`, 'x-linked-etag': `"${sha}"`, 'x-linked-size': String(body.length), etag: `W/"${sha1(body)}"` });
+        res.writeHead(302, { location: `${storageName ?? hub.storageUrl}/storage/${sha256(body)}?name=${encodeURIComponent(name)}`, 'x-linked-etag': `"${sha}"`, 'x-linked-size': String(body.length), etag: `W/"${sha1(body)}"` });
         res.end();
         return;
       }

@@ -11,6 +11,11 @@ import * as api from '../embedscape.js';
 import { $, fmtInt, fmtDuration } from './dom.js';
 
 const PHASE_OF = { vectors: 'embedding', layout: 'layout', layout5: 'layout', tree: 'clustering', labels: 'clustering', keywords: 'clustering' };
+/** What each stage of a run does, as a failure names it. */
+const STAGE_TITLE = {
+  vectors: 'Embedding the texts', layout: 'Drawing the map (UMAP)', layout5: 'Laying out the meaning space for the clusters (UMAP)',
+  tree: 'Finding clusters (HDBSCAN)', labels: 'Finding clusters (HDBSCAN)', keywords: 'Finding the clusters\' keywords',
+};
 
 export function createApp() {
   const bus = new EventTarget();
@@ -28,6 +33,9 @@ export function createApp() {
     timings: {},
   };
   let controller = null;
+  const notices = new Map();
+  const notKept = new Map(); // what -> {lacking, why}
+  const listed = (a) => (a.length < 2 ? a.join('') : `${a.slice(0, -1).join(', ')} and ${a[a.length - 1]}`);
 
   const app = {
     api,
@@ -52,6 +60,30 @@ export function createApp() {
       $('error').hidden = false;
     },
     hideError() { $('error').hidden = true; },
+    /**
+     * A message that is no failure (the page works on), under a key: a new one replaces that key's,
+     * null removes it.
+     */
+    notice(key, msg) {
+      if (msg) notices.set(key, msg);
+      else notices.delete(key);
+      $('notice-text').textContent = [...notices.values()].join('\n');
+      $('notice').hidden = notices.size === 0;
+    },
+    hideNotices() { notices.clear(); notKept.clear(); $('notice').hidden = true; },
+    /**
+     * Something this browser was to keep (the model, vectors, texts) could not be kept: the page works
+     * on, and one notice says what is missing next time. what: 'these texts'; lacking: what that costs.
+     */
+    notKept(what, lacking, e) {
+      const why = e?.name === 'QuotaExceededError' ? 'its storage for this page is full' : `storing failed: ${e?.name ?? 'Error'}: ${e?.message ?? e}`;
+      notKept.set(what, { lacking, why });
+      const items = [...notKept.entries()];
+      const one = items.every(([, v]) => v.why === items[0][1].why);
+      const things = listed(items.map(([w, v]) => (one ? w : `${w} (${v.why})`)));
+      app.notice('kept', `This browser could not keep ${things}${one ? `: ${items[0][1].why}` : ''}. The page works all the same, but ${listed(items.map(([, v]) => v.lacking))}.` +
+        (one && e?.name === 'QuotaExceededError' ? ' To keep them, free some space (this site\'s data, in the browser\'s settings).' : ''));
+    },
     isAbort: (e) => !!e && e.name === 'AbortError',
 
     /** Stops whatever runs (model, embedding, layout, clustering); the map on screen stays as it is. */
@@ -85,6 +117,7 @@ export function createApp() {
       const signal = mine.signal;
       const t = state.timings;
       app.emit('run-start', { reason });
+      const finished = new Set(); // the stages this run finished
       try {
         const s = reason === 'embed' ? await prepareTexts(signal) : app.session;
         if (!s) return;
@@ -95,6 +128,7 @@ export function createApp() {
           signal,
           onProgress: (p) => {
             if (p.status === 'stage') {
+              finished.add(p.stage);
               finishStage(p.stage, s, (performance.now() - stageStart[p.stage]) / 1000);
               current = null;
               return;
@@ -116,17 +150,19 @@ export function createApp() {
         app.status(describe());
         app.emit('ready', {});
       } catch (e) {
+        // a layout this run made, whose clusters it did not find: the clusters on screen belong to another map
+        if (controller === mine && finished.has(app.session?.options.clusterOn ?? 'layout') && !finished.has('labels') && state.labels) dropClusters();
         if (controller === mine) app.emit('stopped', { error: app.isAbort(e) ? null : e });
         if (app.isAbort(e)) {
           if (controller === mine) { // cancelled by the user, not replaced by a newer run
             app.setPhase('cancelled');
-            app.status(`Cancelled. ${state.xy ? `The map shows ${describe(true)}` : ''}`.trim());
+            app.status(`Cancelled. ${shown()}`.trim());
           }
           return;
         }
-        app.error(e);
+        app.error(e?.stage && STAGE_TITLE[e.stage] ? `${STAGE_TITLE[e.stage]} failed: ${e.message}` : e);
         app.setPhase('error');
-        app.status(state.xy ? `The map still shows ${describe(true)}` : '');
+        app.status(shown('still '));
       } finally {
         if (controller === mine) controller = null;
       }
@@ -188,6 +224,21 @@ export function createApp() {
       state.clusters = r.clusters.map((c) => ({ ...c }));
       app.emit('keywords', {});
     }
+  }
+
+  /** Forgets the clusters on screen (they were found for a layout that has been replaced). */
+  function dropClusters() {
+    Object.assign(state, { labels: null, probabilities: null, outlierScores: null, condensedTree: null, clusters: [] });
+    state.params.hdbscan = {};
+    app.emit('labels', {});
+  }
+
+  /** What a run that stopped early leaves on screen, as the status line says it. */
+  function shown(still = '') {
+    if (!state.xy) return '';
+    if (state.labels) return `The map ${still}shows ${describe(true)}`;
+    const u = state.params.umap;
+    return `The map shows the layout of ${fmtInt(state.texts.length)} texts (n_neighbors ${u.n_neighbors ?? '–'}, min_dist ${typeof u.min_dist === 'number' ? u.min_dist.toFixed(2) : '–'}), without clusters.`;
   }
 
   /**

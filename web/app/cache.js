@@ -164,7 +164,7 @@ export function mount(app) {
         await storeVectors(c.key, rows.map((i) => texts[i]), data, session.model.dim);
       }
     } catch (e) {
-      console.warn('embedscape: the vectors could not be kept in this browser', e);
+      app.notKept('the vectors of these texts', 'the texts are embedded again next time', e);
     }
   });
 }

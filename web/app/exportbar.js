@@ -61,6 +61,7 @@ export function mount(app) {
   };
   app.on('reset', () => enable(false));
   app.on('ready', () => enable(!!s.labels));
+  app.on('labels', () => { if (!s.labels) enable(false); }); // the clusters of a replaced layout were dropped
   app.on('map-opened', () => enable(true));
   $('export-png').addEventListener('click', async () => {
     try { download(await app.view.toPNG({ scale: 2, ...decoration() }), `${baseName()}.png`); } catch (e) { app.error(e); }

@@ -170,5 +170,6 @@ export function mount(app) {
   window.addEventListener('drop', (e) => e.preventDefault());
   $('embed-btn').addEventListener('click', startEmbedding);
   $('error-close').addEventListener('click', () => app.hideError());
+  $('notice-close').addEventListener('click', () => app.hideNotices());
   updateCount();
 }

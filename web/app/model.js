@@ -13,6 +13,11 @@ export function mount(app) {
   let localModel = null; // looking for a model folder next to the page, once: a promise of its URL or null
   let warming = false;
 
+  /** The Hub's copy, through the browser's cache; says so when a file could not be kept there. */
+  const hubFolder = () => source.hubFolder(source.HUB_BASE, {
+    onNotKept: (file, e) => app.notKept(`the model ${source.MODEL_NAME}`, 'the model is downloaded again on your next visit', e),
+  });
+
   function setBadge(text, ok = false) {
     const b = $('model-badge');
     b.textContent = text;
@@ -56,11 +61,11 @@ export function mount(app) {
     if (pickedModel) return { folder: pickedModel, label: 'reading the files' };
     const fromQuery = source.modelFromQuery();
     if (fromQuery) return { folder: source.urlFolder(fromQuery), label: 'loading the model' };
-    if (quiet) return (await source.hubModelCached()) ? { folder: source.hubFolder(), label: 'reading the model from the browser cache' } : null;
+    if (quiet) return (await source.hubModelCached()) ? { folder: hubFolder(), label: 'reading the model from the browser cache' } : null;
     localModel ??= source.findLocalModel(source.localCandidates());
     const local = await localModel;
     if (local) return { folder: source.urlFolder(local), label: 'loading the model' };
-    if (await source.hubModelCached()) return { folder: source.hubFolder(), label: 'reading the model from the browser cache' };
+    if (await source.hubModelCached()) return { folder: hubFolder(), label: 'reading the model from the browser cache' };
     return askForModel(await source.hubDownloadSize());
   }
 
@@ -140,7 +145,7 @@ export function mount(app) {
 
   $('model-download').addEventListener('click', () => {
     $('model-download').hidden = true;
-    choose({ folder: source.hubFolder(), label: 'downloading from Hugging Face', expected: Number($('model-download').dataset.bytes) || 0 });
+    choose({ folder: hubFolder(), label: 'downloading from Hugging Face', expected: Number($('model-download').dataset.bytes) || 0 });
   });
   const pick = async (e) => {
     const files = [...(e.target.files ?? [])]; // copied: clearing the input empties its FileList

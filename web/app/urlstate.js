@@ -80,7 +80,7 @@ export function mount(app) {
     if (state.origin === 'embed' && !restoring && keyFor !== state.texts) {
       keyFor = state.texts;
       inputKey = await inputId(state.texts, JSON.stringify((state.columns ?? []).map((c) => c.name)));
-      storeInput({ id: inputKey, kind: 'texts', texts: state.texts, columns: state.columns ?? [], source: state.source ?? null }).catch(() => {});
+      storeInput({ id: inputKey, kind: 'texts', texts: state.texts, columns: state.columns ?? [], source: state.source ?? null }).catch((e) => app.notKept('these texts', 'a reload of this page will not find them', e));
     }
     settled();
   });

@@ -11,7 +11,7 @@
 //   const folder = await openModelSource('sentence-transformers/all-MiniLM-L6-v2');
 //   const weights = await folder.read('model.safetensors', { onProgress: ({ loaded, total }) => … });
 
-import { EmbedscapeError, abortError } from './errors.js';
+import { EmbedscapeError, abortError, isAbortError } from './errors.js';
 import { openFolder, readResponse, withReadJson } from './folder.js';
 import { platform } from './platform.js';
 
@@ -69,8 +69,21 @@ export async function hubDownloadSize(base = HUB_BASE) {
   }
 }
 
-/** A Hub repository as a Folder through the browser's Cache Storage: each file is downloaded once. */
-export function hubFolder(base = HUB_BASE) {
+const size = (n) => (n < 1 << 20 ? `${Math.ceil(n / 1024)} kB` : `${(n / (1 << 20)).toFixed(1)} MB`);
+
+/** The error of a download that broke off: which file, how far it got, and that nothing of it was kept. */
+function interrupted(f, base, loaded, total, why) {
+  return new EmbedscapeError(`the download of ${f} from ${new URL(base).host} was interrupted after ${size(loaded)}${total ? ` of ${size(total)}` : ''} (${why}). ` +
+    'Nothing of it was kept: try the download again.');
+}
+
+/**
+ * A Hub repository as a Folder through the browser's Cache Storage: each file is downloaded once, and
+ * kept only when it arrived whole. onNotKept(file, error): a downloaded file could not be kept (the
+ * storage is full: QuotaExceededError); it is used this time all the same.
+ * @param {string} [base] @param {{onNotKept?: (file: string, error: Error) => void}} [opts]
+ */
+export function hubFolder(base = HUB_BASE, { onNotKept } = {}) {
   const repo = repoOf(base);
   const folder = {
     name: repo.split('/').pop(),
@@ -98,10 +111,22 @@ export function hubFolder(base = HUB_BASE) {
       }
       if (r.status === 401 || r.status === 403) throw new EmbedscapeError(`${url}: HTTP ${r.status} — the repository '${repo}' is private or gated`);
       if (!r.ok) throw new EmbedscapeError(`could not download ${url}: HTTP ${r.status}`);
-      const bytes = await readResponse(r, opts.onProgress, opts.signal);
+      const total = Number(r.headers.get('content-length')) || 0;
+      let loaded = 0, bytes;
+      try {
+        bytes = await readResponse(r, (p) => { loaded = p.loaded; opts.onProgress?.(p); }, opts.signal);
+      } catch (e) {
+        if (isAbortError(e)) throw e;
+        throw interrupted(f, base, loaded, total, e.message);
+      }
+      // a body that ends short of its Content-Length without an error (a proxy may end it so) is not
+      // the file; an encoded body's Content-Length counts the encoded bytes, so there it says nothing
+      if (total && bytes.length < total && !r.headers.has('content-encoding')) throw interrupted(f, base, bytes.length, total, 'the connection closed early');
       try {
         await cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) } }));
-      } catch { /* cache full or unavailable: the model still works this time */ }
+      } catch (e) {
+        onNotKept?.(f, e); // the storage is full: the model still works this time
+      }
       return bytes;
     },
   };

@@ -171,7 +171,8 @@ export class Session {
   /**
    * Runs the stale stages in order. Progress: {status: stage, done, total, ...} from inside a stage,
    * and {status: 'stage', stage, done: i, total: stages} when a stage has finished (session.result then
-   * holds its result).
+   * holds its result). A stage that fails rejects with its error, whose `stage` names it; the stages
+   * before it stay done.
    * @param {{signal?: AbortSignal, onProgress?: (p: object) => void, until?: string}} [opts]
    */
   async run(opts = {}) {
@@ -202,6 +203,7 @@ export class Session {
           await this._runStage(stage, controller.signal, o.onProgress);
         } catch (e) {
           if (isAbortError(e) && o.signal?.aborted) throw abortError(o.signal);
+          if (e instanceof Error && !isAbortError(e) && e.stage === undefined) e.stage = stage; // what failed, for a message
           throw e;
         } finally {
           o.signal?.removeEventListener('abort', onOuter);
