@@ -7,10 +7,11 @@
 //               5-D layout of "meaning space" counts as a second UMAP);
 //   the rest    everything else from the click to the map (the model's session, the cache lookup, the
 //               kNN, graph and initial layout, HDBSCAN, keywords, the views' questions to the worker):
-//               a line a + b·n fitted to the runs of different sizes.
+//               a line a + b·n fitted to the runs of different sizes (runs of one size: their time,
+//               grown with n as the quick test's pipeline grows).
 // Before any run, a quick test when the model has loaded (32 of the texts embedded, the pipeline on
 // made-up vectors of 300 and 1 200 points with 20 epochs) gives a first guess, and says so; it also
-// gives the rest's slope until runs of two sizes have measured it. Texts whose vectors this browser
+// gives the rest's growth with n until runs of two sizes have measured it. Texts whose vectors this browser
 // keeps (cache.js) cost nothing. The speeds are kept in localStorage by model identity (cache.js) and
 // number of workers, so that a reload estimates at once.
 
@@ -78,11 +79,12 @@ export function speedsOf(rec) {
     const ns = measured.map((r) => r.n);
     if (Math.max(...ns) >= 2 * Math.min(...ns)) rest = fitLine(measured.map((r) => [r.n, r.rest]));
     else {
-      // runs of one size: their time, and the slope the quick test measured (none without it)
+      // runs of one size: their time, grown with n as the quick test's pipeline grows (the page's own
+      // work around the pipeline taken to grow alike); without the quick test, the same time
       const n1 = ns.reduce((s, v) => s + v, 0) / ns.length;
       const r1 = measured.reduce((s, r) => s + r.rest, 0) / measured.length;
-      const b = Math.min(quickLine?.b ?? 0, r1 / n1);
-      rest = { a: r1 - b * n1, b };
+      const q1 = quickLine ? quickLine.a + quickLine.b * n1 : 0;
+      rest = q1 > 0 ? { a: (quickLine.a * r1) / q1, b: (quickLine.b * r1) / q1 } : { a: r1, b: 0 };
     }
   } else rest = quickLine;
   if (tokensPerSecond === null || epochSeconds === null || !rest) return null;
