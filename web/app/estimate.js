@@ -225,7 +225,7 @@ export function mount(app) {
   let timer = 0, seq = 0;
 
   const keyOf = (id) => `${workers}|${id}`;
-  const record = () => (identity ? store.records[keyOf(identity)] ?? null : null);
+  const record = () => store.records[keyOf(identity ?? 'unknown')] ?? null; // 'unknown': a model without a fingerprint, kept for this page only
   const ensureRecord = () => {
     const k = keyOf(identity ?? 'unknown');
     store.records[k] ??= { runs: [], quick: null, load: null, maxSeqLength: 0 };
@@ -289,9 +289,10 @@ export function mount(app) {
     });
     const title = [
       speeds.quick ? 'A first guess from a quick test of this machine; the first run measures it properly.' : `Measured on this machine over ${speeds.runs} run${speeds.runs === 1 ? '' : 's'}.`,
-      `Embedding ${fmtInt(Math.round(speeds.tokensPerSecond))} tokens/s (about ${fmtInt(Math.round(p.tokens))} tokens to embed: ${fmtDuration(p.parts.embed)})`,
-      `UMAP ${(speeds.epochSeconds * 1e6).toFixed(2)} µs per text and epoch (${fmtDuration(p.parts.epochs)})`,
-      `the rest ${fmtDuration(p.parts.rest)}${p.parts.load ? `, loading the model ${fmtDuration(p.parts.load)}` : ''}.`,
+      `Embedding: ${fmtInt(Math.round(speeds.tokensPerSecond))} tokens/s, about ${fmtInt(Math.round(p.tokens))} tokens to embed (${fmtDuration(p.parts.embed)}).`,
+      `UMAP: ${(speeds.epochSeconds * 1e6).toFixed(2)} µs per text and epoch (${fmtDuration(p.parts.epochs)}).`,
+      `The rest: ${fmtDuration(p.parts.rest)}.`,
+      p.parts.load ? `Loading the model: ${fmtDuration(p.parts.load)}.` : '',
       hits ? `${fmtInt(hits)} of the ${fmtInt(n)} texts are known from before and are not embedded again.` : '',
     ].filter(Boolean).join(' ');
     show(`≈ ${fmtDuration(p.seconds)} on this machine${speeds.quick ? ' (first guess)' : ''}`, { seconds: p.seconds, texts: n, known: hits, load: p.parts.load, basis: speeds.quick ? 'quick' : 'runs' }, title);
@@ -320,7 +321,7 @@ export function mount(app) {
   app.on('model-ready', async ({ model: m, seconds }) => {
     const id = (await modelIdentity(m).catch(() => null)) ?? null;
     model = m;
-    if (id !== identity) identity = id;
+    identity = id;
     const rec = ensureRecord();
     rec.load = seconds;
     rec.maxSeqLength = m.config?.maxSeqLength ?? 0;
