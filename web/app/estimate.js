@@ -1,8 +1,9 @@
 // estimate.js — next to the Embed button, before it is pressed: how long the run will take on this
 // machine, from the speeds measured here. Every run that embeds measures, from the session's own
 // progress messages:
-//   embedding   tokens per second (the interval the embed progress reports), and tokens per character
-//               of the texts it embedded (so that the estimate never tokenizes on this thread);
+//   embedding   tokens per second (the interval the embed progress reports); the tokens to embed are
+//               counted by the loaded model in a worker (model.countTokens), and before it has loaded
+//               estimated from the characters with the tokens per character the runs measured;
 //   UMAP epochs seconds per text and epoch (the epochs after the first, scaled to all of them; the
 //               5-D layout of "meaning space" counts as a second UMAP);
 //   the rest    everything else from the click to the map (the model's session, the cache lookup, the
@@ -95,15 +96,18 @@ export function speedsOf(rec) {
 export const defaultEpochs = (n) => (n <= 10000 ? 500 : 200);
 
 /**
- * Seconds a run would take: n texts, the lengths (UTF-16 units) of the ones still to embed, the epochs,
- * the UMAPs it runs (2 with meaning space), and the model's loading when it is not loaded yet.
+ * Seconds a run would take: n texts; the tokens still to embed, counted by the model, or else the
+ * lengths (UTF-16 units) of the texts still to embed; the epochs; the UMAPs it runs (2 with meaning
+ * space); and the model's loading when it is not loaded yet.
  * @returns {{seconds: number, tokens: number, parts: {load: number, embed: number, epochs: number, rest: number}}}
  */
-export function predict(speeds, { n, lengths, nEpochs, layouts = 1, maxSeqLength = 0, load = 0 }) {
-  let tokens = 0;
-  for (const len of lengths) {
-    const t = 2 + speeds.tokensPerChar * len; // [CLS] and [SEP] around each text
-    tokens += maxSeqLength > 0 ? Math.min(maxSeqLength, t) : t;
+export function predict(speeds, { n, tokens = null, lengths = [], nEpochs, layouts = 1, maxSeqLength = 0, load = 0 }) {
+  if (tokens === null) {
+    tokens = 0;
+    for (const len of lengths) {
+      const t = 2 + speeds.tokensPerChar * len; // [CLS] and [SEP] around each text
+      tokens += maxSeqLength > 0 ? Math.min(maxSeqLength, t) : t;
+    }
   }
   const parts = {
     load,
@@ -273,15 +277,19 @@ export function mount(app) {
       known = await knownTexts(identity, texts);
     } catch { /* no cache: every text is embedded */ }
     if (mine !== seq) return;
-    const lengths = [];
-    let hits = 0;
-    for (let i = 0; i < n; i++) {
-      if (known?.[i]) hits++;
-      else lengths.push(texts[i].length);
+    const todo = known ? texts.filter((_, i) => !known[i]) : texts;
+    const hits = n - todo.length;
+    // the loaded model counts the tokens in a worker; before it has loaded, characters × tokens per character
+    let tokens = null;
+    if (model) {
+      try {
+        tokens = (await model.countTokens(todo)).reduce((s, v) => s + v, 0);
+      } catch { /* the proxy below */ }
+      if (mine !== seq) return;
     }
     const o = app.options();
     const p = predict(speeds, {
-      n, lengths,
+      n, tokens, lengths: tokens === null ? todo.map((t) => t.length) : [],
       nEpochs: o.umap?.nEpochs ?? defaultEpochs(n),
       layouts: o.clusterOn === 'layout5' ? 2 : 1,
       maxSeqLength: model?.config?.maxSeqLength ?? rec.maxSeqLength ?? 0,
@@ -289,7 +297,7 @@ export function mount(app) {
     });
     const title = [
       speeds.quick ? 'A first guess from a quick test of this machine; the first run measures it properly.' : `Measured on this machine over ${speeds.runs} run${speeds.runs === 1 ? '' : 's'}.`,
-      `Embedding: ${fmtInt(Math.round(speeds.tokensPerSecond))} tokens/s, about ${fmtInt(Math.round(p.tokens))} tokens to embed (${fmtDuration(p.parts.embed)}).`,
+      `Embedding: ${fmtInt(Math.round(speeds.tokensPerSecond))} tokens/s, ${tokens === null ? 'about ' : ''}${fmtInt(Math.round(p.tokens))} tokens to embed (${fmtDuration(p.parts.embed)}).`,
       `UMAP: ${(speeds.epochSeconds * 1e6).toFixed(2)} µs per text and epoch (${fmtDuration(p.parts.epochs)}).`,
       `The rest: ${fmtDuration(p.parts.rest)}.`,
       p.parts.load ? `Loading the model: ${fmtDuration(p.parts.load)}.` : '',
