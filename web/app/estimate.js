@@ -12,9 +12,9 @@
 //               grown with n as the quick test's pipeline grows).
 // Before any run, a quick test when the model has loaded (32 of the texts embedded, the pipeline on
 // made-up vectors of 300 and 1 200 points with 20 epochs) gives a first guess, and says so; it also
-// gives the rest's growth with n until runs of two sizes have measured it. Texts whose vectors this browser
-// keeps (cache.js) cost nothing. The speeds are kept in localStorage by model identity (cache.js) and
-// number of workers, so that a reload estimates at once.
+// gives the rest's growth with n until runs of two sizes have measured it. Texts whose vectors this
+// browser keeps (cache.js) cost nothing. The speeds are kept in localStorage by model identity
+// (cache.js) and number of workers, so that a reload estimates at once.
 
 import { $, fmtInt, fmtDuration } from './dom.js';
 import { modelIdentity, knownTexts } from './cache.js';
