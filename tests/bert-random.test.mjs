@@ -114,7 +114,8 @@ test('loadModel from {files} in memory through the pool, CLS model, texts past m
   try {
     assert.equal(model.name, 'random');
     assert.equal(model.config.maxSeqLength, 8);
-    const r = await model.embed(TEXTS);
+    let reported = 0;
+    const r = await model.embed(TEXTS, { onProgress: (p) => { reported = p.tokens; } });
     const engine = await createEngine();
     const m = createBertModel(engine, files);
     TEXTS.forEach((t, k) => {
@@ -122,6 +123,11 @@ test('loadModel from {files} in memory through the pool, CLS model, texts past m
       assert.ok(ids.length <= 8);
       assert.ok(stats(r.data.subarray(k * 24, k * 24 + 24), referenceEmbed(ref, ids)).maxErr <= 1e-4);
     });
+    // countTokens: the ids embedding computes with, truncation included, counted without embedding
+    const counts = await model.countTokens(TEXTS);
+    assert.ok(TEXTS.some((t) => m.tokenizer.encode(t, 0).length > 8), 'a text is truncated');
+    TEXTS.forEach((t, k) => assert.equal(counts[k], m.tokenizer.encode(t, 8).length, t));
+    assert.equal(counts.reduce((a, b) => a + b, 0), reported);
   } finally {
     await model.dispose();
   }

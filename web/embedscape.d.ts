@@ -399,6 +399,11 @@ export interface Model {
    * gives, bit-identical for any number of workers.
    */
   embed(texts: string | readonly string[], opts?: EmbedOptions): Promise<ResultMatrix>;
+  /**
+   * ids per text as embed() counts them ([CLS]/[SEP] and the truncation to max_seq_length included),
+   * counted in one worker without embedding
+   */
+  countTokens(texts: string | readonly string[], opts?: { signal?: AbortSignal }): Promise<Int32Array>;
   /** makes sure worker i holds the model (it is loaded again into a replaced worker) */
   ensure(i: number, signal?: AbortSignal): Promise<void>;
   /** frees the model in every worker (and the pool when the model made its own) */

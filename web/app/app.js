@@ -5,7 +5,9 @@
 //
 // Events (app.on(name, fn)): 'texts-loaded' {texts, what}, 'run-start' {reason}, 'progress' (the
 // session's progress payloads), 'vectors' {n, dim}, 'layout' {xy}, 'labels', 'keywords', 'ready',
-// 'map-opened' {name}, 'reset', 'model' {model}.
+// 'map-opened' {name}, 'reset', 'model' {model} (a run or a step took the loaded model into use),
+// 'model-ready' {model, seconds} (the model finished loading, a warm-up included), 'vectors-kept' {n}
+// (cache.js filed a run's new vectors in this browser).
 
 import * as api from '../embedscape.js';
 import { $, fmtInt, fmtDuration } from './dom.js';

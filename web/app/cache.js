@@ -67,6 +67,24 @@ export async function lookupVectors(identity, texts, dim) {
   return { rows, data };
 }
 
+/**
+ * Which texts have a vector filed under a model identity: Uint8Array (1 = known). Only the keys are
+ * read, so that asking for many texts stays cheap (the run's own lookup checks the vectors too).
+ */
+export async function knownTexts(identity, texts) {
+  const db = await openDb();
+  const known = new Uint8Array(texts.length);
+  if (!db || !identity) return known;
+  for (let a = 0; a < texts.length; a += CHUNK) {
+    const store = db.transaction('vectors', 'readonly').objectStore('vectors');
+    const b = Math.min(texts.length, a + CHUNK);
+    const got = await Promise.all(Array.from({ length: b - a }, (_, k) => done(store.getKey([identity, texts[a + k]]))));
+    got.forEach((key, k) => { if (key !== undefined) known[a + k] = 1; });
+    await pause();
+  }
+  return known;
+}
+
 /** Files vectors (rows x dim, row by row) under [identity, text]. */
 export async function storeVectors(identity, texts, data, dim) {
   const db = await openDb();
@@ -163,6 +181,7 @@ export function mount(app) {
         if (app.session !== session || state.texts !== texts) return;
         await storeVectors(c.key, rows.map((i) => texts[i]), data, session.model.dim);
       }
+      app.emit('vectors-kept', { n: c.missing.length });
     } catch (e) {
       app.notKept('the vectors of these texts', 'the texts are embedded again next time', e);
     }

@@ -22,6 +22,7 @@ import * as colorby from './colorby.js';
 import * as filters from './filters.js';
 import * as selection from './selection.js';
 import * as cache from './cache.js';
+import * as estimate from './estimate.js';
 import * as urlstate from './urlstate.js';
 import * as opening from './opening.js';
 import * as angles from './angles.js';
@@ -34,7 +35,7 @@ import * as prompt from './prompt.js';
 
 const app = createApp();
 const steps = [input, model, defaults, opening, embed, vector, angles, similarity, graph, forces, map, clusters, colorby, filters, selection,
-  sweep, clusternames, prompt, exportbar, openmap, cache, urlstate];
+  sweep, clusternames, prompt, exportbar, openmap, cache, estimate, urlstate];
 for (const step of steps) step.mount(app);
 app.setPhase('idle');
 

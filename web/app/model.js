@@ -75,6 +75,7 @@ export function mount(app) {
     for (;;) {
       setBadge('model: loading…');
       const onBytes = progressShown(choice.label);
+      const t0 = performance.now();
       try {
         const m = await api.loadModel(source.withProgress(choice.folder, onBytes, choice.expected ?? 0), {
           onProgress: (p) => {
@@ -84,6 +85,7 @@ export function mount(app) {
         $('model-panel').hidden = true;
         $('model-progress-row').hidden = true;
         showModel(m);
+        app.emit('model-ready', { model: m, seconds: (performance.now() - t0) / 1000 });
         return m;
       } catch (e) {
         if (app.isAbort(e)) throw e;

@@ -188,6 +188,23 @@ export class Model {
     return { data, n, dim };
   }
 
+  /**
+   * How many ids each text gives the model, [CLS] and [SEP] and the truncation to max_seq_length
+   * included: the tokens embed() would compute with, counted in one worker without embedding them.
+   * @param {string|readonly string[]} texts
+   * @param {{signal?: AbortSignal}} [opts]
+   * @returns {Promise<Int32Array>} one count per text
+   */
+  async countTokens(texts, opts = {}) {
+    const o = checkOptions({}, opts, 'countTokens', { signal: RUN_OPTIONS.signal });
+    if (this._disposed) throw new EmbedscapeError('this model has been disposed');
+    const list = checkTexts(texts, 'countTokens');
+    if (!list.length) return new Int32Array(0);
+    const w = this.pool.size - 1; // the last worker: a session's home is more often the first
+    await this.ensure(w, o.signal);
+    return (await this.pool.run(OP.BERT_COUNT, { id: this.id, texts: list }, { worker: w, signal: o.signal })).lengths;
+  }
+
   /** Frees the model in every worker (and the pool when the model made its own). */
   async dispose() {
     if (this._disposed) return;

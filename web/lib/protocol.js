@@ -16,6 +16,7 @@ export const OP = Object.freeze({
   TOKENIZER_FREE: 'tokenizer.free',
   BERT_LOAD: 'bert.load',
   BERT_EMBED: 'bert.embed',
+  BERT_COUNT: 'bert.count',
   BERT_FREE: 'bert.free',
   // stateless stage calls on data sent with the call
   SIMILARITY_MATRIX: 'similarity.matrix',

@@ -241,6 +241,13 @@ export const bertOps = {
     });
     return { result: r, transfer: [r.data.buffer] };
   },
+  /** {id, texts} -> {lengths: Int32Array}: ids per text as embedding counts them (truncated to max_seq_length), nothing embedded. */
+  [OP.BERT_COUNT]: async (ctx, { id, texts }) => {
+    const m = loadedModel(ctx, id);
+    if (!m.tokenizer) throw new EmbedscapeError('the model folder has no tokenizer.json or vocab.txt');
+    const { lengths } = m.tokenizer.encodeBatch(texts, m.config.maxSeqLength);
+    return { result: { lengths }, transfer: [lengths.buffer] };
+  },
   /** {id}: frees the model (no error when it is not loaded). */
   [OP.BERT_FREE]: async (ctx, { id }) => {
     ctx.state.get(`bert:${id}`)?.free();
