@@ -94,7 +94,8 @@ export function mount(app) {
     $('text-count').textContent = `${fmtInt(n)} text${n === 1 ? '' : 's'}`;
     $('embed-btn').disabled = n < 3;
     $('embed-btn').title = n < 3 ? 'A map needs at least 3 texts' : '';
-    if (n >= 3) app.warmUp?.();
+    // after every step has mounted (the first count runs while this one mounts, before model.js)
+    if (n >= 3) queueMicrotask(() => app.warmUp?.());
     app.emit('texts-changed', { n });
   }
   app.updateCount = updateCount;
