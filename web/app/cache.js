@@ -9,7 +9,10 @@
 import { fmtInt } from './dom.js';
 
 const DB_NAME = 'embedscape-cache';
-const CHUNK = 1000; // keys read or written per transaction, so no task runs long
+const CHUNK = 1000; // keys read per transaction, so no task runs long
+// vectors written per transaction: a put clones its vector on the main thread (1 000 MiniLM vectors
+// took ~18 ms of a task while the layout ran; 250 keep each task a few ms)
+const WRITE_CHUNK = 250;
 const INPUTS_KEPT = 8;
 const MAP_BYTES_KEPT = 32 << 20; // saved maps up to this size are kept for their links
 
@@ -89,10 +92,10 @@ export async function knownTexts(identity, texts) {
 export async function storeVectors(identity, texts, data, dim) {
   const db = await openDb();
   if (!db || !identity) return;
-  for (let a = 0; a < texts.length; a += CHUNK) {
+  for (let a = 0; a < texts.length; a += WRITE_CHUNK) {
     const tx = db.transaction('vectors', 'readwrite');
     const store = tx.objectStore('vectors');
-    const b = Math.min(texts.length, a + CHUNK);
+    const b = Math.min(texts.length, a + WRITE_CHUNK);
     for (let k = a; k < b; k++) store.put(data.slice(k * dim, (k + 1) * dim), [identity, texts[k]]);
     await txDone(tx);
     await pause();
